@@ -1,0 +1,51 @@
+"""Apiary's drop-in implementation of the Autohive Integrations SDK 2.x API.
+
+An integration is a ``config.json`` plus handlers registered on the
+``Integration`` loaded from it::
+
+    from autohive_integrations_sdk import Integration, ActionHandler, ActionResult
+
+    integration = Integration.load()
+
+    @integration.action("get_thing")
+    class GetThing(ActionHandler):
+        async def execute(self, inputs, context):
+            response = await context.fetch(f"https://api.example.com/things/{inputs['id']}")
+            return ActionResult(data=response.data)
+"""
+
+from ._version import __version__
+from .integration import (
+    ActionError,
+    ActionHandler,
+    ActionResult,
+    ConnectedAccountHandler,
+    ConnectedAccountInfo,
+    ExecutionContext,
+    FetchResponse,
+    HTTPError,
+    Integration,
+    IntegrationResult,
+    PollingTriggerHandler,
+    RateLimitError,
+    ResultType,
+    ValidationError,
+)
+
+__all__ = [
+    "ActionError",
+    "ActionHandler",
+    "ActionResult",
+    "ConnectedAccountHandler",
+    "ConnectedAccountInfo",
+    "ExecutionContext",
+    "FetchResponse",
+    "HTTPError",
+    "Integration",
+    "IntegrationResult",
+    "PollingTriggerHandler",
+    "RateLimitError",
+    "ResultType",
+    "ValidationError",
+    "__version__",
+]

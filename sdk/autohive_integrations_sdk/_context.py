@@ -1,0 +1,220 @@
+"""``ExecutionContext``: the authenticated HTTP client every handler gets.
+
+Differences from the reference SDK, all behind the same API:
+
+- it can borrow a session (the host's pool) and then never closes it;
+- cookies live in the context, not in the session, so a shared session
+  carries none from one call to the next;
+- a write (POST, PATCH) is retried only when it provably never left;
+- diagnostics go to the context's logger, never with credentials, query
+  strings or bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Dict, Optional
+
+import aiohttp
+
+from . import _http
+from ._errors import HTTPError, RateLimitError
+from ._results import FetchResponse
+
+_DEFAULT_REQUEST_CONFIG = {"max_retries": 3, "timeout": 30}
+_LOGGER_NAME = "autohive_integrations_sdk"
+
+
+class ExecutionContext:
+    """Context handed to every handler: auth, config, and ``fetch()``.
+
+    Use it as an async context manager. Without ``session`` it opens its own
+    ``aiohttp.ClientSession`` on entry (or lazily on the first ``fetch``) and
+    closes it on exit. With ``session`` it uses that one and leaves it open:
+    the session belongs to the caller. A borrowed session must not keep
+    cookies itself (``cookie_jar=aiohttp.DummyCookieJar()``); the context
+    keeps the cookies of its own call.
+
+    ``auth`` is either flat (``{"api_key": ...}``, as in local tests) or the
+    platform's wrapped form ``{"auth_type": ..., "credentials": {...}}``.
+    ``request_config`` overrides ``max_retries`` (3) and ``timeout`` (30 s).
+    """
+
+    def __init__(
+        self,
+        auth: Optional[Dict[str, Any]] = None,
+        request_config: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        logger: Optional[logging.Logger] = None,
+        *,
+        session: Optional[aiohttp.ClientSession] = None,
+    ) -> None:
+        if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
+            raise ValueError(
+                "ExecutionContext(session=...) needs a session created with "
+                "cookie_jar=aiohttp.DummyCookieJar(): a shared session must not "
+                "carry one call's cookies into another"
+            )
+        self.auth = auth if auth is not None else {}
+        self.config = {**_DEFAULT_REQUEST_CONFIG, **(request_config or {})}
+        self.metadata = metadata or {}
+        self.logger = logger or logging.getLogger(_LOGGER_NAME)
+        self._borrowed = session
+        self._session: Optional[aiohttp.ClientSession] = session
+        self._cookies: Optional[aiohttp.CookieJar] = None
+
+    async def __aenter__(self) -> "ExecutionContext":
+        if self._session is None:
+            self._session = self._open_session()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._session is not None and self._session is not self._borrowed:
+            await self._session.close()
+            self._session = None
+        self._cookies = None
+
+    @staticmethod
+    def _open_session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+
+    async def fetch(
+        self,
+        url: str,
+        method: str = "GET",
+        params: Optional[Dict[str, Any]] = None,
+        data: Any = None,
+        json: Any = None,
+        headers: Optional[Dict[str, str]] = None,
+        content_type: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retry_count: int = 0,
+    ) -> FetchResponse:
+        """Send one HTTP request and return the parsed response.
+
+        Platform OAuth auth adds ``Authorization: Bearer <access_token>``
+        unless ``headers`` sets ``Authorization``. ``params`` is appended to
+        the URL (dicts and lists JSON-encoded, ``None`` dropped). ``json=``
+        sends JSON; a dict ``data`` with ``content_type`` form-urlencoded is
+        form-encoded. Transient network errors are retried up to
+        ``max_retries`` times with exponential back-off (1 s, 2 s, 4 s...),
+        writes only when they never left. Raises ``RateLimitError`` on 429
+        and ``HTTPError`` on any other non-2xx status.
+        """
+        if self._session is None:
+            self._session = self._open_session()
+        if json is not None:
+            data, content_type = json, "application/json"
+
+        final_headers: Dict[str, str] = {}
+        if not _http.has_header(headers, "Authorization"):
+            bearer = _http.bearer_header(self.auth)
+            if bearer is not None:
+                final_headers["Authorization"] = bearer
+        if content_type:
+            final_headers["Content-Type"] = content_type
+        if headers:
+            final_headers.update(headers)
+
+        url = _http.with_query(url, params)
+        body = _http.encode_body(data, content_type)
+        seconds = timeout or self.config["timeout"]
+        max_retries = self.config["max_retries"]
+        attempt = retry_count
+        while True:
+            started = time.perf_counter()
+            try:
+                return await self._send(method, url, body, final_headers, seconds, attempt, started)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                retry = attempt < max_retries and _http.may_retry(method, error)
+                self._log_failure(method, url, error, attempt, started, retry)
+                if not retry:
+                    raise
+                await asyncio.sleep(2**attempt)
+                attempt += 1
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        headers: Dict[str, str],
+        seconds: float,
+        attempt: int,
+        started: float,
+    ) -> FetchResponse:
+        assert self._session is not None
+        cookies = self._cookies.filter_cookies(url) if self._cookies else None
+        async with self._session.request(
+            method=method,
+            url=url,
+            data=body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=seconds),
+            cookies=cookies or None,
+        ) as response:
+            raw = await response.read()
+            self._keep_cookies(response)
+            self._log_response(method, url, response.status, attempt, started)
+            content_type = response.headers.get("Content-Type", "")
+            if response.status == 429:
+                retry_after = _http.parse_retry_after(response.headers.get("Retry-After"))
+                text = _http.decode_body(raw, "text/plain", response.charset, response.status)
+                raise RateLimitError(retry_after, response.status, "Rate limit exceeded", text)
+            result = _http.decode_body(raw, content_type, response.charset, response.status)
+            if not response.ok:
+                raise HTTPError(response.status, str(result), result)
+            return FetchResponse(status=response.status, headers=dict(response.headers), data=result)
+
+    def _keep_cookies(self, response: aiohttp.ClientResponse) -> None:
+        """Remember cookies set during this call, redirects included."""
+        for hop in (*response.history, response):
+            if hop.cookies:
+                if self._cookies is None:
+                    self._cookies = aiohttp.CookieJar()
+                self._cookies.update_cookies(hop.cookies, hop.url)
+
+    def _log_response(self, method: str, url: str, status: int, attempt: int, started: float) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            where = _http.describe_url(url)
+            self.logger.debug(
+                "upstream %s %s%s -> %s",
+                method,
+                where["origin"],
+                where["path"],
+                status,
+                extra={
+                    "upstream": {
+                        "method": method,
+                        **where,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                        "retry_count": attempt,
+                    }
+                },
+            )
+
+    def _log_failure(
+        self, method: str, url: str, error: BaseException, attempt: int, started: float, retry: bool
+    ) -> None:
+        where = _http.describe_url(url)
+        self.logger.warning(
+            "upstream %s %s%s failed (%s), attempt %d, %s",
+            method,
+            where["origin"],
+            where["path"],
+            type(error).__name__,
+            attempt + 1,
+            "retrying" if retry else "giving up",
+            extra={
+                "upstream": {
+                    "method": method,
+                    **where,
+                    "error": type(error).__name__,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "retry_count": attempt,
+                }
+            },
+        )

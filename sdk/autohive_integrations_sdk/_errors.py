@@ -1,0 +1,73 @@
+"""Exceptions of the SDK.
+
+Their constructor signatures and attribute names are public API: integrations
+and their tests build and inspect them directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+
+class ValidationError(Exception):
+    """Data did not match its schema, or a handler broke the SDK's rules.
+
+    Raised for inputs, auth and outputs that fail their JSON Schema, for a
+    handler returning the wrong type, and for a name with no registered
+    handler. ``source`` says which side was wrong: ``"input"`` (the caller's
+    inputs or auth), ``"output"`` (what the handler produced) or ``"legacy"``
+    (no side recorded, as in SDKs before results carried one).
+
+    ``property`` and ``value`` point at the first offending location when it
+    is known; ``value`` is never set for auth, so no credential travels in
+    the exception.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        schema: Any = None,
+        inputs: Any = None,
+        source: str = "legacy",
+        *,
+        property: Optional[str] = None,
+        value: Any = None,
+    ) -> None:
+        self.schema = schema
+        self.inputs = inputs
+        self.message = message
+        self.source = source
+        self.property = property
+        self.value = value
+        super().__init__(message)
+
+
+class ConfigurationError(Exception):
+    """An integration's ``config.json`` or handler registration is invalid."""
+
+
+class HTTPError(Exception):
+    """``ExecutionContext.fetch()`` got a non-2xx response (429 excepted).
+
+    ``response_data`` holds the parsed body (JSON when the upstream said so,
+    text otherwise) so a handler can read the upstream's own error details.
+    """
+
+    def __init__(self, status: int, message: str, response_data: Any = None) -> None:
+        self.status = status
+        self.message = message
+        self.response_data = response_data
+        super().__init__(f"HTTP {status}: {message}")
+
+
+class RateLimitError(HTTPError):
+    """``ExecutionContext.fetch()`` got HTTP 429.
+
+    ``retry_after`` is the number of seconds the upstream asked us to wait,
+    read from ``Retry-After`` in either of its forms (seconds or HTTP date),
+    60 when the header is missing or unreadable.
+    """
+
+    def __init__(self, retry_after: int, *args: Any, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)

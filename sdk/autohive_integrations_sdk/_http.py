@@ -1,0 +1,131 @@
+"""Pure helpers behind ``ExecutionContext.fetch()``: how a request is built,
+when a failure may be retried, and how a response body is read.
+
+Kept free of I/O so each rule can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import math
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+
+DEFAULT_RETRY_AFTER = 60
+
+# RFC 9110 idempotent methods: repeating one has the effect of sending it once.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+# Failures that prove the request never reached the server: the connection
+# was refused, the name did not resolve, or connecting timed out.
+_NEVER_SENT: Tuple[type, ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+def bearer_header(auth: Any) -> Optional[str]:
+    """The ``Authorization`` value ``fetch()`` adds for platform OAuth.
+
+    A missing ``auth_type`` counts as ``PlatformOauth2``; any other type, or
+    no ``credentials.access_token``, adds nothing.
+    """
+    if not isinstance(auth, Mapping) or not auth:
+        return None
+    if auth.get("auth_type", "PlatformOauth2") != "PlatformOauth2":
+        return None
+    credentials = auth.get("credentials")
+    if isinstance(credentials, Mapping) and "access_token" in credentials:
+        return f"Bearer {credentials['access_token']}"
+    return None
+
+
+def has_header(headers: Optional[Mapping[str, Any]], name: str) -> bool:
+    """Whether ``headers`` sets ``name``, whatever its case."""
+    lowered = name.lower()
+    return any(key.lower() == lowered for key in (headers or {}))
+
+
+def with_query(url: str, params: Optional[Mapping[str, Any]]) -> str:
+    """Append ``params`` to ``url``: dicts and lists JSON-encoded, ``None`` dropped."""
+    if not params:
+        return url
+    flat = {}
+    for key, value in params.items():
+        if isinstance(value, (dict, list)):
+            flat[key] = _json.dumps(value)
+        elif value is not None:
+            flat[key] = str(value)
+    if not flat:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(flat)}"
+
+
+def encode_body(data: Any, content_type: Optional[str]) -> Any:
+    """Encode a body for ``content_type``: JSON, form, or as given."""
+    if data is None:
+        return None
+    if content_type == "application/json":
+        return _json.dumps(data)
+    if content_type == "application/x-www-form-urlencoded" and isinstance(data, Mapping):
+        return urlencode(data)
+    return data
+
+
+def may_retry(method: str, error: BaseException) -> bool:
+    """Whether a transient failure of ``method`` may be retried.
+
+    Idempotent methods always may. Others (POST, PATCH) only when the request
+    provably never left, so a write is never repeated upstream.
+    """
+    return method.upper() in _IDEMPOTENT or isinstance(error, _NEVER_SENT)
+
+
+def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> int:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP
+    date; missing or unreadable gives 60."""
+    if value is None:
+        return DEFAULT_RETRY_AFTER
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_RETRY_AFTER
+    if when.tzinfo is None:  # RFC 9110 dates are GMT
+        when = when.replace(tzinfo=timezone.utc)
+    delay = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return max(0, math.ceil(delay))
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return "application/json" in media or media.endswith("+json")
+
+
+def decode_body(raw: bytes, content_type: str, charset: Optional[str], status: int) -> Any:
+    """Parsed JSON when the response says JSON (text if it is not valid),
+    text otherwise, ``None`` for an empty 200/201/204."""
+    if not raw:
+        return None if status in (200, 201, 204) else ""
+    if _is_json(content_type):
+        try:
+            return _json.loads(raw)
+        except ValueError:
+            pass
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name
+        return raw.decode("utf-8", errors="replace")
+
+
+def describe_url(url: str) -> Dict[str, str]:
+    """Scheme+host and path of ``url`` for logs: never the query, which may
+    carry tokens, nor user info."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return {"origin": f"{parts.scheme}://{host}", "path": parts.path or "/"}

@@ -1,0 +1,130 @@
+"""JSON Schema validation, compiled once per schema, with Draft 7 semantics.
+
+Two validators cooperate. ``jsonschema_rs`` (compiled, a few microseconds
+per call) answers "is this valid?" on every call. Only when it says no do we
+ask the pure-Python ``jsonschema`` for the errors, because integrations'
+tests match its exact message text, and because it is the authority: if it
+finds nothing wrong, the data is valid. So the fast path can only speed a
+call up, never reject what the reference would accept.
+
+``jsonschema`` costs ~130 ms to import, so it is imported on the first
+failure, not when the SDK is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional
+
+import jsonschema_rs
+
+from ._errors import ConfigurationError, ValidationError
+
+if TYPE_CHECKING:
+    import jsonschema
+
+
+def _refuse_remote(uri: str) -> Any:
+    raise ValueError(f"remote $ref {uri!r} is not fetched")
+
+
+def _compile_fast(schema: Any) -> Optional[Any]:
+    try:
+        return jsonschema_rs.Draft7Validator(schema, validate_formats=False, retriever=_refuse_remote)
+    except Exception:  # unsupported by the fast engine, or not a valid schema
+        return None
+
+
+class CompiledSchema:
+    """One JSON Schema, ready to validate many instances."""
+
+    __slots__ = ("schema", "_fast", "_full")
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self._fast = _compile_fast(schema)
+        self._full: Optional["jsonschema.Draft7Validator"] = None
+        if self._fast is None:
+            # Either a schema the fast engine cannot run (a regex dialect
+            # detail) or an invalid one; the latter must fail now, loudly.
+            self._full_validator().check_schema(schema)
+
+    def _full_validator(self) -> "jsonschema.Draft7Validator":
+        if self._full is None:
+            import jsonschema
+
+            self._full = jsonschema.Draft7Validator(self.schema)
+        return self._full
+
+    def errors(self, instance: Any) -> List["jsonschema.ValidationError"]:
+        """The errors of ``instance``, sorted by location; empty when valid."""
+        if self._fast is not None:
+            try:
+                if self._fast.is_valid(instance):
+                    return []
+            except (ValueError, TypeError, OverflowError):
+                pass  # a Python value with no JSON equivalent: let jsonschema judge
+        return sorted(self._full_validator().iter_errors(instance), key=lambda error: list(error.path))
+
+
+def compile_schema(schema: Any, where: str) -> CompiledSchema:
+    """Compile ``schema``; an invalid one raises ``ConfigurationError`` naming ``where``."""
+    try:
+        return CompiledSchema(schema)
+    except Exception as error:
+        reason = getattr(error, "message", None) or str(error)
+        raise ConfigurationError(f"The {where} is not a valid JSON Schema: {reason}") from None
+
+
+def _location(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _pointed_property(error: "jsonschema.ValidationError") -> Optional[str]:
+    """Dotted path of the offending property; for a missing required
+    property, the path of the property that is missing."""
+    parts = list(error.path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            parts.append(missing[0])
+    return _location(parts) or None
+
+
+def _secret_safe_message(error: "jsonschema.ValidationError") -> str:
+    """A message about auth that names fields and rules but no value."""
+    if error.validator in ("required", "additionalProperties", "dependencies", "dependentRequired"):
+        return error.message  # these name properties only
+    where = _location(error.path) or "auth"
+    return f"{where!r} does not satisfy {error.validator!r}: {error.validator_value!r}"
+
+
+def check(
+    compiled: CompiledSchema,
+    instance: Any,
+    *,
+    source: str,
+    secret: bool = False,
+) -> None:
+    """Raise ``ValidationError`` when ``instance`` fails ``compiled``.
+
+    The message keeps the reference SDK's shape, one line per error:
+    ``"<schema path>, <jsonschema message>,\\n "``. With ``secret`` (auth),
+    messages name fields but never values, and the exception carries no data.
+    """
+    errors = compiled.errors(instance)
+    if not errors:
+        return
+    describe: Callable[[Any], str] = _secret_safe_message if secret else (lambda error: error.message)
+    message = "".join(f"{list(error.schema_path)}, {describe(error)},\n " for error in errors)
+    first = errors[0]
+    raise ValidationError(
+        message,
+        compiled.schema,
+        None if secret else instance,
+        source=source,
+        property=_pointed_property(first),
+        value=None if secret or first.validator == "required" else first.instance,
+    )

@@ -1,0 +1,296 @@
+"""The core module: ``Integration`` and, re-exported, everything it works with.
+
+Integrations import from here or from the package; both surfaces hold the
+same names as the reference SDK's ``autohive_integrations_sdk.integration``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
+
+from . import _config, _validation
+from ._config import (
+    Action,
+    IntegrationConfig,
+    Parameter,
+    PollingTrigger,
+    SchemaDefinition,
+)
+from ._context import ExecutionContext
+from ._errors import ConfigurationError, HTTPError, RateLimitError, ValidationError
+from ._handlers import ActionHandler, ConnectedAccountHandler, PollingTriggerHandler
+from ._results import (
+    ActionError,
+    ActionResult,
+    AuthType,
+    ConnectedAccountInfo,
+    FetchResponse,
+    IntegrationResult,
+    ResultType,
+)
+from ._version import __version__
+
+__all__ = [
+    "Action",
+    "ActionError",
+    "ActionHandler",
+    "ActionResult",
+    "AuthType",
+    "ConfigurationError",
+    "ConnectedAccountHandler",
+    "ConnectedAccountInfo",
+    "ExecutionContext",
+    "FetchResponse",
+    "HTTPError",
+    "Integration",
+    "IntegrationConfig",
+    "IntegrationResult",
+    "Parameter",
+    "PollingTrigger",
+    "PollingTriggerHandler",
+    "RateLimitError",
+    "ResultType",
+    "SchemaDefinition",
+    "ValidationError",
+    "__version__",
+]
+
+H = TypeVar("H", bound=type)
+
+_SDK_PACKAGE = __name__.rpartition(".")[0]
+
+
+def _in_sdk(module_name: str) -> bool:
+    return module_name == _SDK_PACKAGE or module_name.startswith(_SDK_PACKAGE + ".")
+
+
+def _caller_file() -> Optional[str]:
+    """``__file__`` of the first frame outside this SDK, if it has one."""
+    frame = sys._getframe(1)
+    while frame is not None and _in_sdk(frame.f_globals.get("__name__", "")):
+        frame = frame.f_back
+    return frame.f_globals.get("__file__") if frame is not None else None
+
+
+def _is_wrapped_auth(auth: Any, fields_schema: Any) -> bool:
+    """Whether ``auth`` is the platform's ``{"auth_type", "credentials"}`` form.
+
+    An integration whose own auth fields include ``credentials`` is taken at
+    its word and validated flat.
+    """
+    if not isinstance(auth, Mapping) or not isinstance(auth.get("credentials"), Mapping):
+        return False
+    if not set(auth) <= {"auth_type", "credentials"}:
+        return False
+    declared = fields_schema.get("properties", {}) if isinstance(fields_schema, Mapping) else {}
+    return "credentials" not in declared
+
+
+class Integration:
+    """An integration: its parsed ``config.json`` and its registered handlers.
+
+    Build one with ``Integration.load()``, register handlers with the
+    ``action``, ``polling_trigger`` and ``connected_account`` decorators, run
+    them with ``execute_action``, ``execute_polling_trigger`` and
+    ``get_connected_account``. Every JSON Schema is compiled on first use
+    and reused for the life of the integration.
+    """
+
+    def __init__(self, config: IntegrationConfig) -> None:
+        self.config = config
+        self._action_handlers: Dict[str, Type[ActionHandler]] = {}
+        self._polling_handlers: Dict[str, Type[PollingTriggerHandler]] = {}
+        self._connected_account_handler: Optional[Type[ConnectedAccountHandler]] = None
+        self._schemas: Dict[Tuple[str, str], _validation.CompiledSchema] = {}
+
+    # ---- loading -----------------------------------------------------------
+
+    @classmethod
+    def load(cls, config_path: Union[str, Path, None] = None) -> "Integration":
+        """Load an integration from its ``config.json``.
+
+        Without a path, the ``config.json`` beside the calling module is
+        used (or above it, through the packages it sits in), then the one of
+        the vendored layout. Raises ``ConfigurationError`` when no file is
+        found or it is not a valid configuration.
+        """
+        if config_path is None:
+            candidates = _config.config_candidates(_caller_file(), __file__)
+            config_path = next((path for path in candidates if path.is_file()), None)
+            if config_path is None:
+                tried = ", ".join(str(path) for path in candidates)
+                raise ConfigurationError(f"Configuration file not found; looked for config.json at: {tried}")
+        return cls(_config.read_config(config_path))
+
+    @staticmethod
+    def _parse_interval(interval_str: str) -> timedelta:
+        return _config.parse_interval(interval_str)
+
+    @classmethod
+    def _parse_actions(cls, actions_config: Dict[str, Any]) -> Dict[str, Action]:
+        return _config.parse_actions(actions_config)
+
+    @classmethod
+    def _parse_polling_triggers(cls, triggers_config: Dict[str, Any]) -> Dict[str, PollingTrigger]:
+        return _config.parse_polling_triggers(triggers_config)
+
+    # ---- registration ------------------------------------------------------
+
+    def action(self, name: str) -> Callable[[H], H]:
+        """Register the decorated ``ActionHandler`` for action ``name``."""
+
+        def register(handler_class: H) -> H:
+            if name not in self.config.actions:
+                raise ConfigurationError(f"Action '{name}' not defined in config")
+            self._action_handlers[name] = handler_class
+            return handler_class
+
+        return register
+
+    def polling_trigger(self, name: str) -> Callable[[H], H]:
+        """Register the decorated ``PollingTriggerHandler`` for trigger ``name``."""
+
+        def register(handler_class: H) -> H:
+            if name not in self.config.polling_triggers:
+                raise ConfigurationError(f"Polling trigger '{name}' not defined in config")
+            self._polling_handlers[name] = handler_class
+            return handler_class
+
+        return register
+
+    def connected_account(self) -> Callable[[H], H]:
+        """Register the decorated ``ConnectedAccountHandler``."""
+
+        def register(handler_class: H) -> H:
+            self._connected_account_handler = handler_class
+            return handler_class
+
+        return register
+
+    # ---- validation --------------------------------------------------------
+
+    def _schema(self, kind: str, name: str, schema: Any) -> _validation.CompiledSchema:
+        compiled = self._schemas.get((kind, name))
+        if compiled is None:
+            compiled = _validation.compile_schema(schema, f"{kind} of {name!r}")
+            self._schemas[(kind, name)] = compiled
+        return compiled
+
+    def _check_auth(self, auth: Any) -> None:
+        fields = self.config.auth.get("fields") if isinstance(self.config.auth, Mapping) else None
+        if not fields:
+            return
+        if _is_wrapped_auth(auth, fields):
+            auth = auth["credentials"]
+        compiled = self._schema("auth fields", "auth", fields)
+        _validation.check(compiled, auth, source="input", secret=True)
+
+    def _check_inputs(self, definition: SchemaDefinition, inputs: Any) -> None:
+        compiled = self._schema("input_schema", definition.name, definition.input_schema)
+        _validation.check(compiled, inputs, source="input")
+
+    def _check_output(self, definition: SchemaDefinition, data: Any) -> None:
+        if definition.output_schema is None:
+            return
+        compiled = self._schema("output_schema", definition.name, definition.output_schema)
+        _validation.check(compiled, data, source="output")
+
+    # ---- execution ---------------------------------------------------------
+
+    async def execute_action(self, name: str, inputs: Dict[str, Any], context: ExecutionContext) -> IntegrationResult:
+        """Validate, run and check one action.
+
+        Returns ``ACTION`` with the handler's ``ActionResult``,
+        ``ACTION_ERROR`` with its ``ActionError``, or ``VALIDATION_ERROR``
+        with ``{"message", "property", "value", "source"}``. An exception
+        raised by the handler propagates unchanged.
+        """
+        try:
+            handler_class = self._action_handlers.get(name)
+            if handler_class is None:
+                raise ValidationError(f"Action '{name}' not registered")
+            action = self.config.actions[name]
+            self._check_inputs(action, inputs)
+            self._check_auth(context.auth)
+
+            result = await handler_class().execute(inputs, context)
+
+            if isinstance(result, ActionError):
+                return IntegrationResult(version=__version__, type=ResultType.ACTION_ERROR, result=result)
+            if not isinstance(result, ActionResult):
+                raise ValidationError(
+                    f"Action handler '{name}' must return ActionResult or ActionError, got {type(result).__name__}",
+                    source="output",
+                )
+            self._check_output(action, result.data)
+            return IntegrationResult(version=__version__, type=ResultType.ACTION, result=result)
+        except ValidationError as error:
+            return IntegrationResult(
+                version=__version__,
+                type=ResultType.VALIDATION_ERROR,
+                result={
+                    "message": str(error),
+                    "property": error.property,
+                    "value": error.value,
+                    "source": error.source,
+                },
+            )
+
+    async def execute_polling_trigger(
+        self,
+        name: str,
+        inputs: Dict[str, Any],
+        last_poll_ts: Optional[str],
+        context: ExecutionContext,
+    ) -> List[Dict[str, Any]]:
+        """Validate and run one polling trigger; return its records.
+
+        Inputs and auth are validated exactly as for actions. Each record
+        must be an object with ``id`` and ``data``, and ``data`` must match
+        the trigger's output schema. Any failure raises ``ValidationError``.
+        """
+        handler_class = self._polling_handlers.get(name)
+        if handler_class is None:
+            raise ValidationError(f"Polling trigger '{name}' not registered")
+        trigger = self.config.polling_triggers[name]
+        self._check_inputs(trigger, inputs)
+        self._check_auth(context.auth)
+
+        records = await handler_class().poll(inputs, last_poll_ts, context)
+
+        if not isinstance(records, list):
+            raise ValidationError(
+                f"Polling trigger '{name}' must return a list of records, got {type(records).__name__}",
+                source="output",
+            )
+        for index, record in enumerate(records):
+            for key in ("id", "data"):
+                if not isinstance(record, Mapping) or key not in record:
+                    raise ValidationError(
+                        f"Polling trigger '{name}' returned record without required '{key}' field",
+                        source="output",
+                        property=f"[{index}].{key}",
+                    )
+            self._check_output(trigger, record["data"])
+        return records
+
+    async def get_connected_account(self, context: ExecutionContext) -> IntegrationResult:
+        """Run the connected-account handler; return ``CONNECTED_ACCOUNT``.
+
+        Raises ``ValidationError`` when no handler is registered, the auth
+        fails its schema, or the handler returns something other than a
+        ``ConnectedAccountInfo``.
+        """
+        if self._connected_account_handler is None:
+            raise ValidationError("No connected account handler registered")
+        self._check_auth(context.auth)
+        info = await self._connected_account_handler().get_account_info(context)
+        if not isinstance(info, ConnectedAccountInfo):
+            raise ValidationError(
+                f"Connected account handler must return ConnectedAccountInfo, got {type(info).__name__}",
+                source="output",
+            )
+        return IntegrationResult(version=__version__, type=ResultType.CONNECTED_ACCOUNT, result=info)
