@@ -9,7 +9,6 @@ from __future__ import annotations
 import json as _json
 import math
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urlsplit
 
@@ -90,6 +89,8 @@ def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> i
     value = value.strip()
     if value.isdigit():
         return int(value)
+    from email.utils import parsedate_to_datetime  # rare path; keeps SDK import light
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -7,15 +7,13 @@ tests match its exact message text, and because it is the authority: if it
 finds nothing wrong, the data is valid. So the fast path can only speed a
 call up, never reject what the reference would accept.
 
-``jsonschema`` costs ~130 ms to import, so it is imported on the first
-failure, not when the SDK is.
+Both are imported when first needed, not with the SDK: ``jsonschema`` costs
+~130 ms to import and is needed only on a failure.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional
-
-import jsonschema_rs
 
 from ._errors import ConfigurationError, ValidationError
 
@@ -28,6 +26,8 @@ def _refuse_remote(uri: str) -> Any:
 
 
 def _compile_fast(schema: Any) -> Optional[Any]:
+    import jsonschema_rs
+
     try:
         return jsonschema_rs.Draft7Validator(schema, validate_formats=False, retriever=_refuse_remote)
     except Exception:  # unsupported by the fast engine, or not a valid schema
