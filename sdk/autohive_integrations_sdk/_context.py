@@ -154,6 +154,8 @@ class ExecutionContext:
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=seconds),
             cookies=cookies or None,
+            # Lets a session owner's aiohttp tracers tell retries apart.
+            trace_request_ctx={"retry_count": attempt},
         ) as response:
             raw = await response.read()
             self._keep_cookies(response)

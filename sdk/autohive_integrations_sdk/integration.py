@@ -172,31 +172,49 @@ class Integration:
 
     # ---- validation --------------------------------------------------------
 
-    def _schema(self, kind: str, name: str, schema: Any) -> _validation.CompiledSchema:
-        compiled = self._schemas.get((kind, name))
+    def _schema(self, role: str, name: str, schema: Any) -> _validation.CompiledSchema:
+        compiled = self._schemas.get((role, name))
         if compiled is None:
-            compiled = _validation.compile_schema(schema, f"{kind} of {name!r}")
-            self._schemas[(kind, name)] = compiled
+            compiled = _validation.compile_schema(schema, f"{role} {name!r}")
+            self._schemas[(role, name)] = compiled
         return compiled
 
+    def _definition_schema(self, definition: SchemaDefinition, role: str) -> _validation.CompiledSchema:
+        kind = "polling trigger" if isinstance(definition, PollingTrigger) else "action"
+        return self._schema(f"{role} of {kind}", definition.name, getattr(definition, role))
+
+    def compile_schemas(self) -> None:
+        """Compile every schema now rather than on first use.
+
+        Raises ``ConfigurationError`` naming the first schema that is not
+        valid JSON Schema. Hosts call this when loading an integration, so a
+        broken schema is reported before any call reaches it.
+        """
+        if self._auth_fields():
+            self._schema("auth fields of", "config.json", self._auth_fields())
+        for definition in (*self.config.actions.values(), *self.config.polling_triggers.values()):
+            self._definition_schema(definition, "input_schema")
+            if definition.output_schema is not None:
+                self._definition_schema(definition, "output_schema")
+
+    def _auth_fields(self) -> Any:
+        return self.config.auth.get("fields") if isinstance(self.config.auth, Mapping) else None
+
     def _check_auth(self, auth: Any) -> None:
-        fields = self.config.auth.get("fields") if isinstance(self.config.auth, Mapping) else None
+        fields = self._auth_fields()
         if not fields:
             return
         if _is_wrapped_auth(auth, fields):
             auth = auth["credentials"]
-        compiled = self._schema("auth fields", "auth", fields)
+        compiled = self._schema("auth fields of", "config.json", fields)
         _validation.check(compiled, auth, source="input", secret=True)
 
     def _check_inputs(self, definition: SchemaDefinition, inputs: Any) -> None:
-        compiled = self._schema("input_schema", definition.name, definition.input_schema)
-        _validation.check(compiled, inputs, source="input")
+        _validation.check(self._definition_schema(definition, "input_schema"), inputs, source="input")
 
     def _check_output(self, definition: SchemaDefinition, data: Any) -> None:
-        if definition.output_schema is None:
-            return
-        compiled = self._schema("output_schema", definition.name, definition.output_schema)
-        _validation.check(compiled, data, source="output")
+        if definition.output_schema is not None:
+            _validation.check(self._definition_schema(definition, "output_schema"), data, source="output")
 
     # ---- execution ---------------------------------------------------------
 

@@ -1,0 +1,221 @@
+"""The host configuration: read from TOML, checked, merged over the defaults.
+
+The shipped defaults live in ``config/apiary.toml`` (installed as
+``apiary.defaults``). A user file names only what it changes. Every mistake
+is reported with the dotted key and what was expected, before anything runs.
+Secrets never live in the file: credential values are ``{ env = "VAR" }``
+references, resolved when a call needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Union
+
+CONFIG_ENV = "APIARY_CONFIG"
+DEFAULT_ACCOUNT = "default"
+
+
+class ConfigError(Exception):
+    """The host configuration is invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    format: str = "auto"
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    limit: int = 100
+    limit_per_host: int = 20
+    keepalive_timeout: float = 30
+    dns_cache_ttl: int = 300
+    connect_timeout: float = 10
+    per_integration: int = 32
+
+
+@dataclass(frozen=True)
+class IntegrationSettings:
+    """What the host config says about one integration."""
+
+    enabled: bool = True
+    call_timeout: Optional[float] = None
+    per_integration: Optional[int] = None
+    accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    eager: bool = False
+    call_timeout: float = 30
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    pool: PoolConfig = field(default_factory=PoolConfig)
+    integrations: Mapping[str, IntegrationSettings] = field(default_factory=dict)
+    source: str = "<defaults>"
+
+    def settings_for(self, integration_id: str) -> IntegrationSettings:
+        return self.integrations.get(integration_id) or IntegrationSettings()
+
+    def timeout_for(self, integration_id: str) -> float:
+        return self.settings_for(integration_id).call_timeout or self.call_timeout
+
+    def concurrency_for(self, integration_id: str) -> int:
+        return self.settings_for(integration_id).per_integration or self.pool.per_integration
+
+
+# ---- checking ------------------------------------------------------------
+
+
+def _positive_number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{key}: expected a positive number, got {value!r}")
+    return value
+
+
+def _positive_int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{key}: expected a positive whole number, got {value!r}")
+    return value
+
+
+def _boolean(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _choice(*choices: str):
+    def check(value: Any, key: str) -> str:
+        if value not in choices:
+            raise ConfigError(f"{key}: expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _table(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a table, got {value!r}")
+    return value
+
+
+def _fields(table: Mapping[str, Any], key: str, checks: Mapping[str, Any]) -> Dict[str, Any]:
+    """Check each key of ``table`` with its function in ``checks``."""
+    unknown = sorted(set(table) - set(checks))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]}: unknown key (known: {', '.join(sorted(checks))})")
+    return {name: checks[name](value, f"{key}.{name}") for name, value in table.items()}
+
+
+def _credential_value(value: Any, key: str) -> Any:
+    """An account's value: nested tables, or a ``{ env = "VAR" }`` reference."""
+    if isinstance(value, Mapping):
+        if set(value) == {"env"}:
+            if not isinstance(value["env"], str) or not value["env"]:
+                raise ConfigError(f"{key}.env: expected the name of an environment variable")
+            return dict(value)
+        return {name: _credential_value(inner, f"{key}.{name}") for name, inner in value.items()}
+    raise ConfigError(
+        f"{key}: credential values must be environment references like {{ env = \"MY_TOKEN\" }}; "
+        "the config file never holds a secret itself"
+    )
+
+
+def _account(value: Any, key: str) -> Dict[str, Any]:
+    table = _table(value, key)
+    account: Dict[str, Any] = {}
+    for name, inner in table.items():
+        if name == "auth_type":  # a kind, not a secret
+            if not isinstance(inner, str):
+                raise ConfigError(f"{key}.auth_type: expected a string, got {inner!r}")
+            account[name] = inner
+        else:
+            account[name] = _credential_value(inner, f"{key}.{name}")
+    return account
+
+
+def _accounts(value: Any, key: str) -> Dict[str, Dict[str, Any]]:
+    return {name: _account(inner, f"{key}.{name}") for name, inner in _table(value, key).items()}
+
+
+_INTEGRATION_KEYS = {
+    "enabled": _boolean,
+    "call_timeout": _positive_number,
+    "per_integration": _positive_int,
+    "accounts": _accounts,
+}
+
+
+def _integrations(value: Any, key: str) -> Dict[str, IntegrationSettings]:
+    return {
+        name: IntegrationSettings(**_fields(_table(inner, f"{key}.{name}"), f"{key}.{name}", _INTEGRATION_KEYS))
+        for name, inner in _table(value, key).items()
+    }
+
+
+_SECTIONS = {
+    "host": {"eager": _boolean, "call_timeout": _positive_number},
+    "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
+    "pool": {
+        "limit": _positive_int,
+        "limit_per_host": _positive_int,
+        "keepalive_timeout": _positive_number,
+        "dns_cache_ttl": _positive_int,
+        "connect_timeout": _positive_number,
+        "per_integration": _positive_int,
+    },
+}
+
+
+def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Optional[HostConfig] = None) -> HostConfig:
+    """Check ``data`` (decoded TOML) and lay it over ``base`` (the defaults)."""
+    base = base or HostConfig()
+    unknown = sorted(set(data) - set(_SECTIONS) - {"integrations"})
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, pool)")
+    sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
+    integrations = dict(base.integrations)
+    integrations.update(_integrations(data.get("integrations", {}), "integrations"))
+    return HostConfig(
+        eager=sections["host"].get("eager", base.eager),
+        call_timeout=sections["host"].get("call_timeout", base.call_timeout),
+        logging=LoggingConfig(**{**vars(base.logging), **sections["logging"]}),
+        pool=PoolConfig(**{**vars(base.pool), **sections["pool"]}),
+        integrations=integrations,
+        source=source,
+    )
+
+
+def _read_toml(text: str, source: str) -> Mapping[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+
+
+def default_config() -> HostConfig:
+    """The shipped defaults, ``config/apiary.toml``."""
+    text = resources.files("apiary.defaults").joinpath("apiary.toml").read_text(encoding="utf-8")
+    return parse_config(_read_toml(text, "apiary.toml (defaults)"), source="<defaults>")
+
+
+def load_config(path: Union[str, Path, None] = None) -> HostConfig:
+    """The configuration in force: ``path``, else ``$APIARY_CONFIG``, else the defaults."""
+    defaults = default_config()
+    path = path or os.environ.get(CONFIG_ENV) or None
+    if path is None:
+        return defaults
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    try:
+        return parse_config(_read_toml(text, str(path)), source=str(path), base=defaults)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None

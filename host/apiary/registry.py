@@ -1,0 +1,182 @@
+"""The registry: one record per discovered integration, and its life cycle.
+
+A record starts ``discovered`` (its config.json read, nothing imported),
+becomes ``loaded`` on first use (or at start when eager), or ``broken`` with
+the reason. A broken record never affects the others: it still lists, and
+calls to it answer with its reason. Two records claiming one id are both
+broken, so neither silently wins.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
+
+from .discovery import Discovered, Source
+
+if TYPE_CHECKING:
+    from autohive_integrations_sdk import Integration
+
+
+class State(str, enum.Enum):
+    DISCOVERED = "discovered"
+    LOADED = "loaded"
+    BROKEN = "broken"
+
+
+class IntegrationBroken(Exception):
+    """The integration cannot serve; the message says why."""
+
+
+@dataclass
+class IntegrationRecord:
+    """Everything the host knows about one integration."""
+
+    found: Discovered
+    config: Optional[Mapping[str, Any]] = None
+    state: State = State.DISCOVERED
+    reason: Optional[str] = None
+    integration: Optional["Integration"] = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.found.id
+
+    def mark_broken(self, reason: str) -> None:
+        self.state, self.reason, self.integration = State.BROKEN, reason, None
+
+    def declared(self, section: str) -> Mapping[str, Any]:
+        """The ``actions`` or ``polling_triggers`` of config.json, or nothing."""
+        value = (self.config or {}).get(section)
+        return value if isinstance(value, Mapping) else {}
+
+
+def read_config_file(path: Path) -> Mapping[str, Any]:
+    """Decode a config.json; ``ValueError`` names the problem."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: the top level must be a JSON object")
+    for section in ("actions", "polling_triggers"):
+        if not isinstance(data.get(section, {}), Mapping):
+            raise ValueError(f"{path}: {section!r} must be an object")
+    return data
+
+
+def _record(found: Discovered) -> IntegrationRecord:
+    record = IntegrationRecord(found)
+    if found.problem or found.config_path is None:
+        record.mark_broken(found.problem or "config.json not found")
+        return record
+    try:
+        record.config = read_config_file(found.config_path)
+    except ValueError as error:
+        record.mark_broken(str(error))
+    return record
+
+
+def _find_integration(module: Any, attribute: Optional[str]) -> "Integration":
+    from autohive_integrations_sdk import Integration
+
+    if attribute:
+        value = getattr(module, attribute, None)
+        if not isinstance(value, Integration):
+            raise IntegrationBroken(f"{module.__name__}:{attribute} is not an Integration")
+        return value
+    if isinstance(getattr(module, "integration", None), Integration):
+        return module.integration
+    candidates = [value for value in vars(module).values() if isinstance(value, Integration)]
+    if len(candidates) != 1:
+        raise IntegrationBroken(
+            f"module {module.__name__} defines {len(candidates) or 'no'} Integration objects; "
+            "name one in the entry point as 'module:attribute'"
+        )
+    return candidates[0]
+
+
+def _unimplemented(integration: "Integration") -> List[str]:
+    config = integration.config
+    missing = [f"action {name!r}" for name in config.actions if name not in integration._action_handlers]
+    missing += [
+        f"polling trigger {name!r}" for name in config.polling_triggers if name not in integration._polling_handlers
+    ]
+    return missing
+
+
+def _import(record: IntegrationRecord) -> "Integration":
+    found = record.found
+    try:
+        module = importlib.import_module(found.module)
+    except Exception as error:  # any failure of the integration's own code
+        where = ""
+        if isinstance(error, SyntaxError) and error.filename:
+            where = f" ({error.filename}, line {error.lineno})"
+        raise IntegrationBroken(f"import of {found.module} failed: {type(error).__name__}: {error}{where}") from None
+    integration = _find_integration(module, found.attribute)
+    missing = _unimplemented(integration)
+    if missing:
+        raise IntegrationBroken(f"declared in config.json but no handler registered: {', '.join(missing)}")
+    try:
+        integration.compile_schemas()
+    except Exception as error:
+        raise IntegrationBroken(str(error)) from None
+    return integration
+
+
+class Registry:
+    """All integrations the sources know, by id."""
+
+    def __init__(self, sources: Iterable[Source]) -> None:
+        self.records: List[IntegrationRecord] = sorted(
+            (_record(found) for source in sources for found in source.discover()),
+            key=lambda record: record.id,
+        )
+        self._by_id: Dict[str, IntegrationRecord] = {}
+        for record in self.records:
+            claims = [other for other in self.records if other.id == record.id]
+            if len(claims) > 1:
+                record.mark_broken(
+                    f"id {record.id!r} is claimed by {len(claims)} integrations: "
+                    + "; ".join(other.found.source + _from(other.found) for other in claims)
+                )
+            self._by_id.setdefault(record.id, record)
+
+    def get(self, integration_id: str) -> Optional[IntegrationRecord]:
+        """The record for ``integration_id``, or ``None`` if none is installed."""
+        return self._by_id.get(integration_id)
+
+    def load(self, record: IntegrationRecord) -> "Integration":
+        """Import ``record`` if needed; raise ``IntegrationBroken`` if it cannot serve."""
+        if record.state is State.LOADED and record.integration is not None:
+            return record.integration
+        if record.state is State.BROKEN:
+            raise IntegrationBroken(record.reason or "broken")
+        try:
+            record.integration = _import(record)
+        except IntegrationBroken as error:
+            record.mark_broken(str(error))
+            raise
+        record.state = State.LOADED
+        return record.integration
+
+    def load_all(self) -> None:
+        """Import every integration now (the eager option); failures only mark records."""
+        for record in self.records:
+            try:
+                self.load(record)
+            except IntegrationBroken:
+                pass
+
+
+def _from(found: Discovered) -> str:
+    if found.distribution:
+        return f" (from {found.distribution} {found.distribution_version})"
+    return ""

@@ -1,0 +1,221 @@
+"""The router: one call from a name to a result, whatever goes wrong.
+
+``Router.call`` finds the integration, loads it, resolves credentials, runs
+the action in an ``ExecutionContext`` borrowing the shared pool's session,
+under the integration's bulkhead and the call's timeout, and turns every
+failure into an ``IntegrationResult``: nothing raises to the caller, no
+traceback leaves the host, and no credential appears in a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+import aiohttp
+import pluggy
+import structlog
+from autohive_integrations_sdk import ExecutionContext, HTTPError, Integration, IntegrationResult, RateLimitError
+from autohive_integrations_sdk import ValidationError as SDKValidationError
+
+from .config import HostConfig
+from .credentials import CredentialsError
+from .hooks import CallInfo, UpstreamRequest
+from .logs import get_logger
+from .pool import SessionPool
+from .redaction import bind_secrets, reset_secrets, scrub_text, secret_values
+from .registry import IntegrationBroken, Registry
+from .results import ErrorKind, error_result, validation_result
+
+_log = get_logger("apiary.router")
+_current_call: contextvars.ContextVar[Optional[CallInfo]] = contextvars.ContextVar("apiary_call", default=None)
+
+Operation = Callable[[Integration, ExecutionContext], Awaitable[IntegrationResult]]
+Precheck = Callable[[Integration], Optional[IntegrationResult]]
+
+
+def new_call_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Router:
+    """Routes calls by integration and action name; owned by a ``Host``."""
+
+    def __init__(self, registry: Registry, pool: SessionPool, hooks: pluggy.PluginManager, config: HostConfig) -> None:
+        self.registry = registry
+        self.pool = pool
+        self.hooks = hooks
+        self.config = config
+
+    def observe_upstream(self, request: UpstreamRequest) -> None:
+        """Count and report one upstream request of the current call."""
+        call = _current_call.get()
+        if call is not None:
+            call.upstream_requests += 1
+        self._safe_hook("apiary_upstream_request", call=call, request=request)
+
+    async def call(
+        self,
+        integration_id: str,
+        action: str,
+        inputs: Optional[Dict[str, Any]],
+        *,
+        auth: Optional[Dict[str, Any]] = None,
+        account: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> IntegrationResult:
+        def precheck(integration: Integration) -> Optional[IntegrationResult]:
+            if action in integration.config.actions:
+                return None
+            known = ", ".join(sorted(integration.config.actions)) or "none"
+            return error_result(
+                ErrorKind.UNKNOWN_ACTION,
+                f"integration {integration_id!r} has no action {action!r} (actions: {known})",
+            )
+
+        async def operation(integration: Integration, context: ExecutionContext) -> IntegrationResult:
+            return await integration.execute_action(action, {} if inputs is None else inputs, context)
+
+        call = CallInfo(new_call_id(), integration_id, action, account)
+        return await self._run(call, auth, timeout, precheck, operation)
+
+    async def connected_account(
+        self,
+        integration_id: str,
+        *,
+        auth: Optional[Dict[str, Any]] = None,
+        account: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> IntegrationResult:
+        def precheck(integration: Integration) -> Optional[IntegrationResult]:
+            if integration._connected_account_handler is not None:
+                return None
+            return error_result(
+                ErrorKind.UNSUPPORTED, f"integration {integration_id!r} has no connected-account handler"
+            )
+
+        async def operation(integration: Integration, context: ExecutionContext) -> IntegrationResult:
+            return await integration.get_connected_account(context)
+
+        call = CallInfo(new_call_id(), integration_id, "connected_account", account)
+        return await self._run(call, auth, timeout, precheck, operation)
+
+    # ---- the one path every call takes ------------------------------------
+
+    async def _run(
+        self,
+        call: CallInfo,
+        auth: Optional[Dict[str, Any]],
+        timeout: Optional[float],
+        precheck: Precheck,
+        operation: Operation,
+    ) -> IntegrationResult:
+        started = time.perf_counter()
+        call_token = _current_call.set(call)
+        secrets_token = bind_secrets(())
+        try:
+            with structlog.contextvars.bound_contextvars(
+                call_id=call.call_id, integration=call.integration, action=call.action
+            ):
+                result = await self._attempt(call, auth, timeout, precheck, operation)
+                self._safe_hook(
+                    "apiary_after_call",
+                    call=call,
+                    result=result,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
+                return result
+        finally:
+            _current_call.reset(call_token)
+            reset_secrets(secrets_token)
+
+    async def _attempt(
+        self,
+        call: CallInfo,
+        auth: Optional[Dict[str, Any]],
+        timeout: Optional[float],
+        precheck: Precheck,
+        operation: Operation,
+    ) -> IntegrationResult:
+        record = self.registry.get(call.integration)
+        if record is None:
+            return error_result(ErrorKind.UNKNOWN_INTEGRATION, f"no integration {call.integration!r} is installed")
+        try:
+            integration = self.registry.load(record)
+        except IntegrationBroken as error:
+            return error_result(ErrorKind.INTEGRATION_BROKEN, f"integration {call.integration!r} is broken: {error}")
+        refused = precheck(integration)
+        if refused is not None:
+            return refused
+
+        if auth is None:
+            try:
+                auth = self.hooks.hook.apiary_resolve_credentials(
+                    integration=call.integration, account=call.account, config=self.config
+                )
+            except CredentialsError as error:
+                return error_result(ErrorKind.CREDENTIALS, str(error))
+            except Exception as error:  # a credentials plugin failed
+                return error_result(
+                    ErrorKind.CREDENTIALS, f"credentials plugin failed: {type(error).__name__}: {error}"
+                )
+        secrets = secret_values(auth)
+        bind_secrets(secrets)
+        self._safe_hook("apiary_before_call", call=call)
+
+        seconds = timeout or self.config.timeout_for(call.integration)
+        deadline = asyncio.timeout(seconds)
+        try:
+            async with deadline:
+                async with self.pool.bulkhead(call.integration, self.config.concurrency_for(call.integration)):
+                    context = ExecutionContext(
+                        auth=auth or {},
+                        request_config={"timeout": seconds},
+                        metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
+                        logger=logging.getLogger(f"apiary.integration.{call.integration}"),
+                        session=self.pool.session,
+                    )
+                    async with context:
+                        return await operation(integration, context)
+        except SDKValidationError as error:  # raised, not returned, by get_connected_account
+            return validation_result(scrub_text(str(error), secrets), error.source, error.property)
+        except asyncio.TimeoutError as error:
+            if deadline.expired():
+                return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
+            return _upstream_failure(error, secrets)
+        except (HTTPError, aiohttp.ClientError) as error:
+            return _upstream_failure(error, secrets)
+        except Exception as error:
+            _log.warning("handler_raised", exc_info=error)
+            return error_result(
+                ErrorKind.HANDLER_ERROR,
+                scrub_text(f"{type(error).__name__}: {error}", secrets),
+                exception=type(error).__name__,
+            )
+
+    def _safe_hook(self, name: str, **kwargs: Any) -> None:
+        """Call a hook; a plugin that raises is logged, never fails the call."""
+        try:
+            getattr(self.hooks.hook, name)(**kwargs)
+        except Exception as error:
+            _log.warning("plugin_hook_failed", hook=name, exc_info=error)
+
+
+def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
+    details: Dict[str, Any] = {"exception": type(error).__name__}
+    if isinstance(error, HTTPError):
+        details["status"] = error.status
+        message = f"upstream answered HTTP {error.status}: {_shorten(error.message)}"
+        if isinstance(error, RateLimitError):
+            details["retry_after"] = error.retry_after
+    else:
+        message = f"upstream unreachable: {type(error).__name__}: {error}"
+    return error_result(ErrorKind.UPSTREAM_ERROR, scrub_text(message, secrets), **details)
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
