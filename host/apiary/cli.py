@@ -10,7 +10,6 @@ integration, credentials, upstream failure, handler exception, timeout).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -116,6 +115,8 @@ async def _run_call(host: Any, args: argparse.Namespace) -> Any:
 
 
 def cmd_call(args: argparse.Namespace) -> int:
+    import asyncio
+
     from ._render import to_json
     from .results import result_to_dict
 

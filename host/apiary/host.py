@@ -43,7 +43,8 @@ class Host:
         load_plugin_entry_points: bool = True,
     ) -> None:
         self.config = config or load_config()
-        self.registry = Registry(sources if sources is not None else [EntryPointSource()])
+        disabled = [name for name, settings in self.config.integrations.items() if not settings.enabled]
+        self.registry = Registry(sources if sources is not None else [EntryPointSource()], exclude=disabled)
         self._plugins = list(plugins)
         self._load_plugin_entry_points = load_plugin_entry_points
         self.plugin_failures: List[Tuple[str, str]] = []

@@ -2,8 +2,10 @@
 
 One ``aiohttp`` connector and session for the whole host: keep-alive,
 total and per-host connection limits and a DNS cache, from the host config.
-The session keeps no cookies (each call's context keeps its own), so nothing
-leaks between calls, integrations or accounts. A per-integration semaphore
+The session keeps no cookies: its ``PerCallCookieJar`` hands cookie handling
+to the context of the call making the request, so a call keeps its own
+cookies (across redirects too) and nothing leaks between calls,
+integrations or accounts. A per-integration semaphore
 (the bulkhead) caps how many calls of one integration run at once, so a slow
 upstream cannot hold every connection.
 
@@ -19,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Dict, Optional
 
 import aiohttp
+from autohive_integrations_sdk import PerCallCookieJar
 
 from .config import PoolConfig
 from .hooks import UpstreamRequest
@@ -84,7 +87,7 @@ class SessionPool:
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
+            cookie_jar=PerCallCookieJar(),
             timeout=aiohttp.ClientTimeout(total=None, connect=config.connect_timeout),
             trace_configs=[_tracer(self._on_request)] if self._on_request else None,
         )

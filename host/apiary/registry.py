@@ -132,22 +132,23 @@ def _import(record: IntegrationRecord) -> "Integration":
 
 
 class Registry:
-    """All integrations the sources know, by id."""
+    """All integrations the sources know, by id (less the ``exclude``d ids)."""
 
-    def __init__(self, sources: Iterable[Source]) -> None:
+    def __init__(self, sources: Iterable[Source], exclude: Iterable[str] = ()) -> None:
+        excluded = set(exclude)
         self.records: List[IntegrationRecord] = sorted(
-            (_record(found) for source in sources for found in source.discover()),
+            (_record(found) for source in sources for found in source.discover() if found.id not in excluded),
             key=lambda record: record.id,
         )
-        self._by_id: Dict[str, IntegrationRecord] = {}
+        claims: Dict[str, List[IntegrationRecord]] = {}
         for record in self.records:
-            claims = [other for other in self.records if other.id == record.id]
-            if len(claims) > 1:
-                record.mark_broken(
-                    f"id {record.id!r} is claimed by {len(claims)} integrations: "
-                    + "; ".join(other.found.source + _from(other.found) for other in claims)
-                )
-            self._by_id.setdefault(record.id, record)
+            claims.setdefault(record.id, []).append(record)
+        for integration_id, claimants in claims.items():
+            if len(claimants) > 1:
+                sources = "; ".join(other.found.source + _from(other.found) for other in claimants)
+                for record in claimants:
+                    record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {sources}")
+        self._by_id = {integration_id: claimants[0] for integration_id, claimants in claims.items()}
 
     def get(self, integration_id: str) -> Optional[IntegrationRecord]:
         """The record for ``integration_id``, or ``None`` if none is installed."""

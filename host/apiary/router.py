@@ -143,7 +143,11 @@ class Router:
     ) -> IntegrationResult:
         record = self.registry.get(call.integration)
         if record is None:
-            return error_result(ErrorKind.UNKNOWN_INTEGRATION, f"no integration {call.integration!r} is installed")
+            if not self.config.settings_for(call.integration).enabled:
+                message = f"integration {call.integration!r} is disabled in the host config"
+            else:
+                message = f"no integration {call.integration!r} is installed"
+            return error_result(ErrorKind.UNKNOWN_INTEGRATION, message)
         try:
             integration = self.registry.load(record)
         except IntegrationBroken as error:

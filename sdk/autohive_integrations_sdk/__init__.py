@@ -14,6 +14,7 @@ An integration is a ``config.json`` plus handlers registered on the
             return ActionResult(data=response.data)
 """
 
+from ._cookies import PerCallCookieJar
 from ._version import __version__
 from .integration import (
     ActionError,
@@ -43,6 +44,7 @@ __all__ = [
     "HTTPError",
     "Integration",
     "IntegrationResult",
+    "PerCallCookieJar",
     "PollingTriggerHandler",
     "RateLimitError",
     "ResultType",

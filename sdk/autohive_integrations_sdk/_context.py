@@ -3,8 +3,8 @@
 Differences from the reference SDK, all behind the same API:
 
 - it can borrow a session (the host's pool) and then never closes it;
-- cookies live in the context, not in the session, so a shared session
-  carries none from one call to the next;
+- cookies live in the context, not in a borrowed session, so a shared
+  session carries none from one call to the next (``PerCallCookieJar``);
 - a write (POST, PATCH) is retried only when it provably never left;
 - diagnostics go to the context's logger, never with credentials, query
   strings or bodies.
@@ -13,13 +13,15 @@ Differences from the reference SDK, all behind the same API:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import aiohttp
 
 from . import _http
+from ._cookies import PerCallCookieJar, release_jar, use_jar
 from ._errors import HTTPError, RateLimitError
 from ._results import FetchResponse
 
@@ -32,10 +34,11 @@ class ExecutionContext:
 
     Use it as an async context manager. Without ``session`` it opens its own
     ``aiohttp.ClientSession`` on entry (or lazily on the first ``fetch``) and
-    closes it on exit. With ``session`` it uses that one and leaves it open:
-    the session belongs to the caller. A borrowed session must not keep
-    cookies itself (``cookie_jar=aiohttp.DummyCookieJar()``); the context
-    keeps the cookies of its own call.
+    closes it on exit; cookies live as long as the context. With ``session``
+    it uses that one and leaves it open: the session belongs to the caller.
+    A borrowed session must keep no cookies itself: create it with
+    ``cookie_jar=PerCallCookieJar()`` (each context then keeps the cookies
+    of its own call) or ``aiohttp.DummyCookieJar()`` (no cookies at all).
 
     ``auth`` is either flat (``{"api_key": ...}``, as in local tests) or the
     platform's wrapped form ``{"auth_type": ..., "credentials": {...}}``.
@@ -54,8 +57,9 @@ class ExecutionContext:
         if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
             raise ValueError(
                 "ExecutionContext(session=...) needs a session created with "
-                "cookie_jar=aiohttp.DummyCookieJar(): a shared session must not "
-                "carry one call's cookies into another"
+                "cookie_jar=autohive_integrations_sdk.PerCallCookieJar() (or "
+                "aiohttp.DummyCookieJar()): a shared session must not carry one "
+                "call's cookies into another"
             )
         self.auth = auth if auth is not None else {}
         self.config = {**_DEFAULT_REQUEST_CONFIG, **(request_config or {})}
@@ -63,7 +67,8 @@ class ExecutionContext:
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         self._borrowed = session
         self._session: Optional[aiohttp.ClientSession] = session
-        self._cookies: Optional[aiohttp.CookieJar] = None
+        self._cookies: Optional[aiohttp.CookieJar] = None  # for a PerCallCookieJar session
+        self._secrets: Optional[Tuple[str, ...]] = None  # auth values, masked in logs
 
     async def __aenter__(self) -> "ExecutionContext":
         if self._session is None:
@@ -78,7 +83,7 @@ class ExecutionContext:
 
     @staticmethod
     def _open_session() -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        return aiohttp.ClientSession()
 
     async def fetch(
         self,
@@ -123,17 +128,37 @@ class ExecutionContext:
         seconds = timeout or self.config["timeout"]
         max_retries = self.config["max_retries"]
         attempt = retry_count
-        while True:
-            started = time.perf_counter()
-            try:
-                return await self._send(method, url, body, final_headers, seconds, attempt, started)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                retry = attempt < max_retries and _http.may_retry(method, error)
-                self._log_failure(method, url, error, attempt, started, retry)
-                if not retry:
-                    raise
-                await asyncio.sleep(2**attempt)
-                attempt += 1
+        cookie_route = self._route_cookies()
+        try:
+            while True:
+                started = time.perf_counter()
+                try:
+                    return await self._send(method, url, body, final_headers, seconds, attempt, started)
+                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                    retry = attempt < max_retries and _http.may_retry(method, error)
+                    self._log_failure(method, url, error, attempt, started, retry)
+                    if not retry:
+                        raise
+                    await asyncio.sleep(2**attempt)
+                    attempt += 1
+        finally:
+            if cookie_route is not None:
+                release_jar(cookie_route)
+
+    def _route_cookies(self) -> Optional[contextvars.Token]:
+        """On a ``PerCallCookieJar`` session, send this context's cookies."""
+        assert self._session is not None
+        if not isinstance(self._session.cookie_jar, PerCallCookieJar):
+            return None
+        if self._cookies is None:
+            self._cookies = aiohttp.CookieJar()
+        return use_jar(self._cookies)
+
+    def _where(self, url: str) -> Dict[str, str]:
+        """Origin and path of ``url`` for a log line, credentials masked."""
+        if self._secrets is None:
+            self._secrets = _http.secret_strings(self.auth)
+        return _http.describe_url(url, self._secrets)
 
     async def _send(
         self,
@@ -146,19 +171,16 @@ class ExecutionContext:
         started: float,
     ) -> FetchResponse:
         assert self._session is not None
-        cookies = self._cookies.filter_cookies(url) if self._cookies else None
         async with self._session.request(
             method=method,
             url=url,
             data=body,
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=seconds),
-            cookies=cookies or None,
             # Lets a session owner's aiohttp tracers tell retries apart.
             trace_request_ctx={"retry_count": attempt},
         ) as response:
             raw = await response.read()
-            self._keep_cookies(response)
             self._log_response(method, url, response.status, attempt, started)
             content_type = response.headers.get("Content-Type", "")
             if response.status == 429:
@@ -170,17 +192,9 @@ class ExecutionContext:
                 raise HTTPError(response.status, str(result), result)
             return FetchResponse(status=response.status, headers=dict(response.headers), data=result)
 
-    def _keep_cookies(self, response: aiohttp.ClientResponse) -> None:
-        """Remember cookies set during this call, redirects included."""
-        for hop in (*response.history, response):
-            if hop.cookies:
-                if self._cookies is None:
-                    self._cookies = aiohttp.CookieJar()
-                self._cookies.update_cookies(hop.cookies, hop.url)
-
     def _log_response(self, method: str, url: str, status: int, attempt: int, started: float) -> None:
         if self.logger.isEnabledFor(logging.DEBUG):
-            where = _http.describe_url(url)
+            where = self._where(url)
             self.logger.debug(
                 "upstream %s %s%s -> %s",
                 method,
@@ -201,7 +215,7 @@ class ExecutionContext:
     def _log_failure(
         self, method: str, url: str, error: BaseException, attempt: int, started: float, retry: bool
     ) -> None:
-        where = _http.describe_url(url)
+        where = self._where(url)
         self.logger.warning(
             "upstream %s %s%s failed (%s), attempt %d, %s",
             method,

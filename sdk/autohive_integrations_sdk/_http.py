@@ -87,7 +87,7 @@ def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> i
     if value is None:
         return DEFAULT_RETRY_AFTER
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return int(value)
     from email.utils import parsedate_to_datetime  # rare path; keeps SDK import light
 
@@ -122,11 +122,30 @@ def decode_body(raw: bytes, content_type: str, charset: Optional[str], status: i
         return raw.decode("utf-8", errors="replace")
 
 
-def describe_url(url: str) -> Dict[str, str]:
+def secret_strings(auth: Any) -> Tuple[str, ...]:
+    """The credential values in ``auth`` worth masking (4+ characters)."""
+    found = []
+    stack = [auth]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend(inner for key, inner in value.items() if key != "auth_type")
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, str) and len(value) >= 4:
+            found.append(value)
+    return tuple(sorted(set(found), key=len, reverse=True))
+
+
+def describe_url(url: str, secrets: Tuple[str, ...] = ()) -> Dict[str, str]:
     """Scheme+host and path of ``url`` for logs: never the query, which may
-    carry tokens, nor user info."""
+    carry tokens, nor user info, and no credential inside the path (as in
+    ``/bot<token>/sendMessage``)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    return {"origin": f"{parts.scheme}://{host}", "path": parts.path or "/"}
+    path = parts.path or "/"
+    for secret in secrets:
+        path = path.replace(secret, "[redacted]")
+    return {"origin": f"{parts.scheme}://{host}", "path": path}

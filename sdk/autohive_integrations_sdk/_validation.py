@@ -7,13 +7,21 @@ tests match its exact message text, and because it is the authority: if it
 finds nothing wrong, the data is valid. So the fast path can only speed a
 call up, never reject what the reference would accept.
 
+The other direction, the fast engine accepting what jsonschema rejects, is
+kept out by not using the fast engine for schemas where the two are known
+to disagree (``_diverges``): regular expressions whose class escapes mean
+ASCII-only sets in ECMA-262 but Unicode sets in Python, and fractional
+``multipleOf``, where jsonschema's float arithmetic is stricter. One
+difference is accepted on purpose: a tuple counts as an array.
+
 Both are imported when first needed, not with the SDK: ``jsonschema`` costs
 ~130 ms to import and is needed only on a failure.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional
+import re
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 from ._errors import ConfigurationError, ValidationError
 
@@ -25,9 +33,52 @@ def _refuse_remote(uri: str) -> Any:
     raise ValueError(f"remote $ref {uri!r} is not fetched")
 
 
+# Escapes whose sets differ between ECMA-262 (jsonschema_rs) and Python's re.
+# \d and \w are only narrower in ECMA-262, which is harmless unless negated.
+_ALWAYS_DIVERGENT = re.compile(r"\\[DWSsbB]")
+_NARROWER = re.compile(r"\\[dw]")
+# Keywords under which a narrower match can turn into a wider acceptance.
+_INVERTING = ("not", "oneOf", "if", "patternProperties")
+
+
+def _patterns_and_keywords(schema: Any) -> Iterator[Tuple[str, Any]]:
+    """Every (keyword, value) pair anywhere in ``schema``."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield key, value
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _diverges(schema: Any) -> bool:
+    """Whether jsonschema_rs might accept an instance jsonschema rejects."""
+    patterns: List[str] = []
+    inverting = False
+    for key, value in _patterns_and_keywords(schema):
+        if key == "pattern" and isinstance(value, str):
+            patterns.append(value)
+        elif key == "patternProperties" and isinstance(value, dict):
+            patterns.extend(str(name) for name in value)
+        elif key == "multipleOf" and isinstance(value, float) and not value.is_integer():
+            return True
+        inverting = inverting or key in _INVERTING
+    for pattern in patterns:
+        if _ALWAYS_DIVERGENT.search(pattern):
+            return True
+        if _NARROWER.search(pattern) and (inverting or "[^" in pattern):
+            return True
+    return False
+
+
 def _compile_fast(schema: Any) -> Optional[Any]:
     import jsonschema_rs
 
+    if _diverges(schema):
+        return None
     try:
         return jsonschema_rs.Draft7Validator(schema, validate_formats=False, retriever=_refuse_remote)
     except Exception:  # unsupported by the fast engine, or not a valid schema
@@ -44,8 +95,8 @@ class CompiledSchema:
         self._fast = _compile_fast(schema)
         self._full: Optional["jsonschema.Draft7Validator"] = None
         if self._fast is None:
-            # Either a schema the fast engine cannot run (a regex dialect
-            # detail) or an invalid one; the latter must fail now, loudly.
+            # A schema the fast engine must not or cannot run, or an invalid
+            # one: the latter must fail now, loudly.
             self._full_validator().check_schema(schema)
 
     def _full_validator(self) -> "jsonschema.Draft7Validator":

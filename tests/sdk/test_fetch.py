@@ -40,11 +40,13 @@ async def test_missing_auth_type_counts_as_platform_oauth2(upstream):
 
 
 @pytest.mark.parametrize("header_name", ["Authorization", "authorization", "AUTHORIZATION"])
-async def test_explicit_authorization_header_wins(upstream, header_name):
+async def test_explicit_authorization_header_wins(upstream, request_spy, header_name):
     server = await upstream(ok)
     auth = {"auth_type": "PlatformOauth2", "credentials": {"access_token": "tok123"}}
     await fetch_once(server.url("/me"), auth, headers={header_name: "Basic dXNlcjpwdw=="})
     assert server.requests[0]["headers"].getall("Authorization") == ["Basic dXNlcjpwdw=="]
+    sent = request_spy[0]["headers"]
+    assert [value for key, value in sent.items() if key.lower() == "authorization"] == ["Basic dXNlcjpwdw=="]
 
 
 @pytest.mark.parametrize("auth_type", ["ApiKey", "Basic", "Custom", "PlatformTeams", "SomethingNew"])

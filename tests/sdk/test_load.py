@@ -38,14 +38,22 @@ def import_file(path: Path, monkeypatch):
     return module
 
 
-def import_package(root: Path, dotted: str, monkeypatch):
-    monkeypatch.syspath_prepend(str(root))
-    top = dotted.split(".")[0]
-    module = importlib.import_module(dotted)
+@pytest.fixture
+def import_package(monkeypatch):
+    """Import ``dotted`` with ``root`` on sys.path; forget the package after
+    the test so no integration module outlives it."""
+    tops = []
+
+    def do_import(root: Path, dotted: str):
+        monkeypatch.syspath_prepend(str(root))
+        importlib.invalidate_caches()
+        tops.append(dotted.split(".")[0])
+        return importlib.import_module(dotted)
+
+    yield do_import
     for name in list(sys.modules):
-        if name == top or name.startswith(top + "."):
-            monkeypatch.delitem(sys.modules, name)
-    return module
+        if any(name == top or name.startswith(top + ".") for top in tops):
+            del sys.modules[name]
 
 
 # ---- explicit path -----------------------------------------------------------
@@ -78,6 +86,11 @@ def test_load_parses_every_section(write_config, config_dict):
     assert isinstance(trigger, PollingTrigger)
     assert trigger.polling_interval == timedelta(minutes=5)
     assert trigger.output_schema == config_dict["polling_triggers"]["new_items"]["output_schema"]
+
+
+def test_directory_instead_of_file_is_configuration_error(tmp_path):
+    with pytest.raises(ConfigurationError):
+        Integration.load(tmp_path)
 
 
 def test_missing_file_is_configuration_error(tmp_path):
@@ -188,7 +201,7 @@ def test_no_arg_load_finds_config_beside_calling_module(tmp_path, write_config, 
     assert module.integration.config.name == "beside"
 
 
-def test_no_arg_load_from_actions_subpackage(tmp_path, write_config, config_dict, monkeypatch):
+def test_no_arg_load_from_actions_subpackage(tmp_path, write_config, config_dict, monkeypatch, import_package):
     """A multi-file integration whose actions/__init__.py calls load() gets
     the integration's own config.json, one level up."""
     root = tmp_path / "pkg_integration"
@@ -198,11 +211,11 @@ def test_no_arg_load_from_actions_subpackage(tmp_path, write_config, config_dict
     (root / "actions").mkdir()
     (root / "actions" / "__init__.py").write_text(LOAD_AT_IMPORT)
     monkeypatch.chdir(tmp_path)
-    module = import_package(tmp_path, "pkg_integration.actions", monkeypatch)
+    module = import_package(tmp_path, "pkg_integration.actions")
     assert module.integration.config.name == "from-actions"
 
 
-def test_no_arg_load_from_actions_package_in_plain_folder(tmp_path, write_config, config_dict, monkeypatch):
+def test_no_arg_load_from_actions_package_in_plain_folder(tmp_path, write_config, config_dict, monkeypatch, import_package):
     """Integration folder itself not a package; actions/ imported from it."""
     root = tmp_path / "folder_integration"
     config_dict["name"] = "plain-folder"
@@ -210,11 +223,11 @@ def test_no_arg_load_from_actions_package_in_plain_folder(tmp_path, write_config
     (root / "actions").mkdir()
     (root / "actions" / "__init__.py").write_text(LOAD_AT_IMPORT)
     monkeypatch.chdir(tmp_path)
-    module = import_package(root, "actions", monkeypatch)
+    module = import_package(root, "actions")
     assert module.integration.config.name == "plain-folder"
 
 
-def test_no_arg_load_prefers_nearest_config(tmp_path, write_config, config_dict, monkeypatch):
+def test_no_arg_load_prefers_nearest_config(tmp_path, write_config, config_dict, import_package):
     root = tmp_path / "nested_integration"
     config_dict["name"] = "outer"
     write_config(config_dict, root)
@@ -223,7 +236,7 @@ def test_no_arg_load_prefers_nearest_config(tmp_path, write_config, config_dict,
     config_dict["name"] = "inner"
     write_config(config_dict, inner)
     (inner / "__init__.py").write_text(LOAD_AT_IMPORT)
-    module = import_package(tmp_path, "nested_integration.sub", monkeypatch)
+    module = import_package(tmp_path, "nested_integration.sub")
     assert module.integration.config.name == "inner"
 
 

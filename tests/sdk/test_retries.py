@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from autohive_integrations_sdk import ExecutionContext, FetchResponse, RateLimitError
+from autohive_integrations_sdk import ExecutionContext, RateLimitError
 from autohive_integrations_sdk import _http
 
 def ok_response(body=b'{"ok": true}'):

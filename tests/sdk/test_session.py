@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from autohive_integrations_sdk import ExecutionContext
+from autohive_integrations_sdk import ExecutionContext, PerCallCookieJar
 
 
 async def ok(request):
@@ -14,8 +14,8 @@ async def ok(request):
 
 @pytest.fixture
 async def shared_session():
-    """A session as the host's pool makes them: no cookie jar of its own."""
-    session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+    """A session as the host's pool makes them: cookies kept per call."""
+    session = aiohttp.ClientSession(cookie_jar=PerCallCookieJar())
     yield session
     await session.close()
 
@@ -180,11 +180,40 @@ async def test_cookies_forgotten_when_context_exits(upstream, shared_session):
     assert response.data == {"cookies": {}}
 
 
+async def test_dummy_jar_session_keeps_no_cookies_at_all(upstream):
+    server = await upstream(cookie_routes())
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        async with ExecutionContext(session=session) as context:
+            await context.fetch(server.url("/login", host="localhost"))
+            response = await context.fetch(server.url("/me", host="localhost"))
+    assert response.data == {"cookies": {}}
+
+
 async def test_owned_session_keeps_cookies_within_context(upstream):
     server = await upstream(cookie_routes())
     async with ExecutionContext() as context:
         await context.fetch(server.url("/login", host="localhost"))
         response = await context.fetch(server.url("/me", host="localhost"))
+    assert response.data == {"cookies": {"sid": "s3ss10n"}}
+
+
+
+async def test_cookie_set_during_redirect_sent_to_next_hop(upstream, shared_session):
+    """Within one fetch, a cookie set by a redirecting response reaches the
+    redirect's target, as it does with the reference (a session cookie jar)."""
+
+    async def start(request):
+        response = web.HTTPFound("/landing")
+        response.set_cookie("sid", "s3ss10n")
+        raise response
+
+    async def landing(request):
+        return web.json_response({"cookies": dict(request.cookies)})
+
+    server = await upstream({"/start": start, "/landing": landing})
+    async with ExecutionContext(session=shared_session) as context:
+        response = await context.fetch(server.url("/start", host="localhost"))
+    assert [request["path"] for request in server.requests] == ["/start", "/landing"]
     assert response.data == {"cookies": {"sid": "s3ss10n"}}
 
 
