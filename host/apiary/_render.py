@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from typing import Any, Dict, List, Sequence
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    """Indented for a person at a terminal, compact (and faster) for a pipe."""
+    indent = 2 if sys.stdout.isatty() else None
+    return json.dumps(data, indent=indent, ensure_ascii=False, default=str)
 
 
 def table(headers: Sequence[str], rows: List[Sequence[str]], width: int = 0) -> str:

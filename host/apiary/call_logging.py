@@ -7,10 +7,11 @@ in the log pipeline, so nothing here has to think about secrets.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Optional
 
 from .hooks import CallInfo, UpstreamRequest, hookimpl
-from .logs import get_logger
+from .logs import get_logger, is_enabled
 
 if TYPE_CHECKING:
     from autohive_integrations_sdk import IntegrationResult
@@ -23,6 +24,8 @@ class CallLogger:
 
     @hookimpl
     def apiary_after_call(self, call: CallInfo, result: "IntegrationResult", duration_ms: float) -> None:
+        if not is_enabled(logging.INFO):
+            return
         fields = {
             "call_id": call.call_id,
             "integration": call.integration,
@@ -39,6 +42,8 @@ class CallLogger:
 
     @hookimpl
     def apiary_upstream_request(self, call: Optional[CallInfo], request: UpstreamRequest) -> None:
+        if not is_enabled(logging.INFO):
+            return
         _log.info(
             "upstream_request",
             method=request.method,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Iterator, List, Mapping, Tuple
 
+from .config import defaults_file
 from .registry import IntegrationBroken, IntegrationRecord, Registry
 
 
@@ -29,8 +29,7 @@ class CheckReport:
 
 
 def _config_schema() -> Mapping[str, Any]:
-    text = resources.files("apiary.defaults").joinpath("integration.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads(defaults_file("integration.schema.json").read_text(encoding="utf-8"))
 
 
 def _location(path: Any) -> str:

@@ -58,17 +58,10 @@ def _host(args: argparse.Namespace) -> Any:
     except ConfigError as error:
         raise UsageError(str(error)) from None
     if getattr(args, "eager", False):
-        from dataclasses import replace
-
-        config = replace(config, eager=True)
-    if args.log_format or args.log_level:
-        from dataclasses import replace
-
-        logging_config = replace(
-            config.logging,
-            **{k: v for k, v in (("format", args.log_format), ("level", args.log_level)) if v},
-        )
-        config = replace(config, logging=logging_config)
+        config = config._replace(eager=True)
+    overrides = {key: value for key, value in (("format", args.log_format), ("level", args.log_level)) if value}
+    if overrides:
+        config = config._replace(logging=config.logging._replace(**overrides))
     return Host(config)
 
 

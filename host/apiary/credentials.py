@@ -12,7 +12,8 @@ so a plugin (a vault) can answer first.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Mapping, MutableMapping, Optional
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Dict, Optional
 
 from .config import DEFAULT_ACCOUNT, HostConfig
 from .hooks import hookimpl

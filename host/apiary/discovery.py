@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Protocol, Tuple
+from typing import Any, Iterable, Iterator, NamedTuple, Optional, Protocol, Tuple
 
 import importlib_metadata
 
 ENTRY_POINT_GROUP = "apiary.integrations"
 
 
-@dataclass(frozen=True)
-class Discovered:
+class Discovered(NamedTuple):
     """One integration as found on disk, before anything is imported."""
 
     id: str
@@ -88,12 +86,33 @@ def _split_value(value: str) -> Tuple[str, Optional[str]]:
     return module.strip(), (attribute.strip() or None)
 
 
+def _name_and_version(dist: Any) -> Tuple[Optional[str], Optional[str]]:
+    """A distribution's name and version from its metadata headers.
+
+    Read by hand: ``dist.name`` and ``dist.version`` parse the whole file
+    with the email package, twice, which is most of the cost of listing.
+    """
+    if dist is None:
+        return None, None
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name = version = None
+    for line in text.splitlines():
+        if not line:
+            break  # the headers end at the first blank line
+        key, _, value = line.partition(":")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
+    return name, version
+
+
 @lru_cache(maxsize=1)
 def _scan_entry_points() -> Tuple[Discovered, ...]:
     found = []
     for entry_point in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
         module, attribute = _split_value(entry_point.value)
-        dist = entry_point.dist
+        distribution, distribution_version = _name_and_version(entry_point.dist)
         config_path, problem = None, None
         try:
             config_path = locate_config(module)
@@ -105,8 +124,8 @@ def _scan_entry_points() -> Tuple[Discovered, ...]:
                 module=module,
                 attribute=attribute,
                 source=f"entry point {entry_point.name} = {entry_point.value}",
-                distribution=dist.name if dist else None,
-                distribution_version=dist.version if dist else None,
+                distribution=distribution,
+                distribution_version=distribution_version,
                 config_path=config_path,
                 problem=problem,
             )

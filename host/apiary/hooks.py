@@ -9,6 +9,7 @@ credentials are plugins like any other.
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
@@ -35,6 +36,10 @@ class CallInfo:
     action: str  # "connected_account" for an account lookup
     account: Optional[str] = None
     upstream_requests: int = 0
+
+
+# The call running in the current task, for log context and request counts.
+current_call: contextvars.ContextVar[Optional[CallInfo]] = contextvars.ContextVar("apiary_call", default=None)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from .registry import IntegrationRecord, Registry
 if TYPE_CHECKING:
     import pluggy
     from autohive_integrations_sdk import IntegrationResult
-
-    from .hooks import UpstreamRequest
     from .pool import SessionPool
     from .router import Router
 
@@ -85,7 +83,7 @@ class Host:
             for name, reason in self.plugin_failures:
                 logs.get_logger("apiary.host").warning("plugin_skipped", plugin=name, reason=reason)
         self.hooks = hooks
-        self._pool = SessionPool(self.config.pool, on_request=self._observe_upstream)
+        self._pool = SessionPool(self.config.pool)
         self._router = Router(self.registry, self._pool, hooks, self.config)
         await self._pool.open()
         hooks.hook.apiary_configure(config=self.config)
@@ -97,10 +95,6 @@ class Host:
         if self._pool is not None:
             await self._pool.close()
         self._router = None
-
-    def _observe_upstream(self, request: "UpstreamRequest") -> None:
-        if self._router is not None:
-            self._router.observe_upstream(request)
 
     @property
     def is_open(self) -> bool:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextvars
 import re
-from typing import Any, Iterable, Mapping, MutableMapping, Tuple
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Iterable, Tuple
 
 REDACTED = "[redacted]"
 

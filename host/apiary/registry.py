@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import importlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
 
@@ -32,15 +31,20 @@ class IntegrationBroken(Exception):
     """The integration cannot serve; the message says why."""
 
 
-@dataclass
 class IntegrationRecord:
     """Everything the host knows about one integration."""
 
-    found: Discovered
-    config: Optional[Mapping[str, Any]] = None
-    state: State = State.DISCOVERED
-    reason: Optional[str] = None
-    integration: Optional["Integration"] = field(default=None, repr=False)
+    __slots__ = ("found", "config", "state", "reason", "integration")
+
+    def __init__(self, found: Discovered) -> None:
+        self.found = found
+        self.config: Optional[Mapping[str, Any]] = None
+        self.state = State.DISCOVERED
+        self.reason: Optional[str] = None
+        self.integration: Optional["Integration"] = None
+
+    def __repr__(self) -> str:
+        return f"<IntegrationRecord {self.id} {self.state.value}>"
 
     @property
     def id(self) -> str:

@@ -10,21 +10,28 @@ traceback leaves the host, and no credential appears in a message.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
+import os
 import time
-import uuid
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional
+from urllib.parse import urlsplit
 
 import aiohttp
 import pluggy
-import structlog
-from autohive_integrations_sdk import ExecutionContext, HTTPError, Integration, IntegrationResult, RateLimitError
+from autohive_integrations_sdk import (
+    ExecutionContext,
+    HTTPError,
+    Integration,
+    IntegrationResult,
+    RateLimitError,
+    UpstreamAttempt,
+)
 from autohive_integrations_sdk import ValidationError as SDKValidationError
 
 from .config import HostConfig
 from .credentials import CredentialsError
-from .hooks import CallInfo, UpstreamRequest
+from .hooks import CallInfo, UpstreamRequest, current_call
 from .logs import get_logger
 from .pool import SessionPool
 from .redaction import bind_secrets, reset_secrets, scrub_text, secret_values
@@ -32,14 +39,23 @@ from .registry import IntegrationBroken, Registry
 from .results import ErrorKind, error_result, validation_result
 
 _log = get_logger("apiary.router")
-_current_call: contextvars.ContextVar[Optional[CallInfo]] = contextvars.ContextVar("apiary_call", default=None)
 
 Operation = Callable[[Integration, ExecutionContext], Awaitable[IntegrationResult]]
 Precheck = Callable[[Integration], Optional[IntegrationResult]]
 
 
 def new_call_id() -> str:
-    return uuid.uuid4().hex[:16]
+    """16 random hex digits: unique enough to find one call in the logs."""
+    return os.urandom(8).hex()
+
+
+@dataclass(frozen=True)
+class _Lane:
+    """What every call of one integration shares, worked out once."""
+
+    timeout: float
+    bulkhead: asyncio.Semaphore
+    logger: logging.Logger
 
 
 class Router:
@@ -50,12 +66,36 @@ class Router:
         self.pool = pool
         self.hooks = hooks
         self.config = config
+        self._lanes: Dict[str, _Lane] = {}
+        # Plugins are fixed once the host is entered: hooks nobody implements
+        # are skipped rather than dispatched on every call.
+        self._implemented = {name for name, caller in vars(hooks.hook).items() if caller.get_hookimpls()}
 
-    def observe_upstream(self, request: UpstreamRequest) -> None:
+    def _lane(self, integration_id: str) -> _Lane:
+        lane = self._lanes.get(integration_id)
+        if lane is None:
+            lane = self._lanes[integration_id] = _Lane(
+                timeout=self.config.timeout_for(integration_id),
+                bulkhead=self.pool.bulkhead(integration_id, self.config.concurrency_for(integration_id)),
+                logger=logging.getLogger(f"apiary.integration.{integration_id}"),
+            )
+        return lane
+
+    def observe_upstream(self, attempt: UpstreamAttempt) -> None:
         """Count and report one upstream request of the current call."""
-        call = _current_call.get()
+        call = current_call.get()
         if call is not None:
             call.upstream_requests += 1
+        parts = urlsplit(attempt.url)
+        request = UpstreamRequest(
+            method=attempt.method,
+            origin=f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}",
+            path=parts.path or "/",
+            status=attempt.status,
+            duration_ms=round(attempt.seconds * 1000, 3),
+            retry_count=attempt.retry_count,
+            error=attempt.error,
+        )
         self._safe_hook("apiary_upstream_request", call=call, request=request)
 
     async def call(
@@ -115,22 +155,16 @@ class Router:
         operation: Operation,
     ) -> IntegrationResult:
         started = time.perf_counter()
-        call_token = _current_call.set(call)
+        call_token = current_call.set(call)
         secrets_token = bind_secrets(())
         try:
-            with structlog.contextvars.bound_contextvars(
-                call_id=call.call_id, integration=call.integration, action=call.action
-            ):
-                result = await self._attempt(call, auth, timeout, precheck, operation)
-                self._safe_hook(
-                    "apiary_after_call",
-                    call=call,
-                    result=result,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                )
-                return result
+            result = await self._attempt(call, auth, timeout, precheck, operation)
+            self._safe_hook(
+                "apiary_after_call", call=call, result=result, duration_ms=(time.perf_counter() - started) * 1000
+            )
+            return result
         finally:
-            _current_call.reset(call_token)
+            current_call.reset(call_token)
             reset_secrets(secrets_token)
 
     async def _attempt(
@@ -171,17 +205,19 @@ class Router:
         bind_secrets(secrets)
         self._safe_hook("apiary_before_call", call=call)
 
-        seconds = timeout or self.config.timeout_for(call.integration)
+        lane = self._lane(call.integration)
+        seconds = timeout or lane.timeout
         deadline = asyncio.timeout(seconds)
         try:
             async with deadline:
-                async with self.pool.bulkhead(call.integration, self.config.concurrency_for(call.integration)):
+                async with lane.bulkhead:
                     context = ExecutionContext(
                         auth=auth or {},
                         request_config={"timeout": seconds},
                         metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
-                        logger=logging.getLogger(f"apiary.integration.{call.integration}"),
+                        logger=lane.logger,
                         session=self.pool.session,
+                        on_request=self.observe_upstream,
                     )
                     async with context:
                         return await operation(integration, context)
@@ -203,6 +239,8 @@ class Router:
 
     def _safe_hook(self, name: str, **kwargs: Any) -> None:
         """Call a hook; a plugin that raises is logged, never fails the call."""
+        if name not in self._implemented:
+            return
         try:
             getattr(self.hooks.hook, name)(**kwargs)
         except Exception as error:

@@ -14,6 +14,7 @@ An integration is a ``config.json`` plus handlers registered on the
             return ActionResult(data=response.data)
 """
 
+from ._context import UpstreamAttempt
 from ._cookies import PerCallCookieJar
 from ._version import __version__
 from .integration import (
@@ -48,6 +49,7 @@ __all__ = [
     "PollingTriggerHandler",
     "RateLimitError",
     "ResultType",
+    "UpstreamAttempt",
     "ValidationError",
     "__version__",
 ]

@@ -14,19 +14,42 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 import aiohttp
 
 from . import _http
-from ._cookies import PerCallCookieJar, release_jar, use_jar
+from ._cookies import CallCookies, PerCallCookieJar, release_cookies, use_cookies
 from ._errors import HTTPError, RateLimitError
 from ._results import FetchResponse
 
+class UpstreamAttempt(NamedTuple):
+    """One attempt of one ``fetch``, as reported to ``on_request``.
+
+    ``url`` is the full URL, query included: an observer that logs it must
+    mask what it should not show. ``status`` is ``None`` when no response
+    arrived, and ``error`` then names the exception.
+    """
+
+    method: str
+    url: str
+    status: Optional[int]
+    seconds: float
+    retry_count: int
+    error: Optional[str]
+
+
 _DEFAULT_REQUEST_CONFIG = {"max_retries": 3, "timeout": 30}
 _LOGGER_NAME = "autohive_integrations_sdk"
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(seconds: float) -> aiohttp.ClientTimeout:
+    """Timeouts are immutable: one object per distinct value, not per request."""
+    return aiohttp.ClientTimeout(total=seconds)
 
 
 class ExecutionContext:
@@ -39,6 +62,9 @@ class ExecutionContext:
     A borrowed session must keep no cookies itself: create it with
     ``cookie_jar=PerCallCookieJar()`` (each context then keeps the cookies
     of its own call) or ``aiohttp.DummyCookieJar()`` (no cookies at all).
+
+    ``on_request``, if given, is called once per attempt of every ``fetch``
+    with an ``UpstreamAttempt`` (the host counts and logs requests with it).
 
     ``auth`` is either flat (``{"api_key": ...}``, as in local tests) or the
     platform's wrapped form ``{"auth_type": ..., "credentials": {...}}``.
@@ -53,6 +79,7 @@ class ExecutionContext:
         logger: Optional[logging.Logger] = None,
         *,
         session: Optional[aiohttp.ClientSession] = None,
+        on_request: Optional[Callable[["UpstreamAttempt"], None]] = None,
     ) -> None:
         if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
             raise ValueError(
@@ -67,8 +94,9 @@ class ExecutionContext:
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         self._borrowed = session
         self._session: Optional[aiohttp.ClientSession] = session
-        self._cookies: Optional[aiohttp.CookieJar] = None  # for a PerCallCookieJar session
+        self._cookies: Optional[CallCookies] = None  # for a PerCallCookieJar session
         self._secrets: Optional[Tuple[str, ...]] = None  # auth values, masked in logs
+        self._on_request = on_request
 
     async def __aenter__(self) -> "ExecutionContext":
         if self._session is None:
@@ -136,6 +164,7 @@ class ExecutionContext:
                     return await self._send(method, url, body, final_headers, seconds, attempt, started)
                 except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                     retry = attempt < max_retries and _http.may_retry(method, error)
+                    self._report(method, url, None, attempt, started, type(error).__name__)
                     self._log_failure(method, url, error, attempt, started, retry)
                     if not retry:
                         raise
@@ -143,7 +172,7 @@ class ExecutionContext:
                     attempt += 1
         finally:
             if cookie_route is not None:
-                release_jar(cookie_route)
+                release_cookies(cookie_route)
 
     def _route_cookies(self) -> Optional[contextvars.Token]:
         """On a ``PerCallCookieJar`` session, send this context's cookies."""
@@ -151,8 +180,8 @@ class ExecutionContext:
         if not isinstance(self._session.cookie_jar, PerCallCookieJar):
             return None
         if self._cookies is None:
-            self._cookies = aiohttp.CookieJar()
-        return use_jar(self._cookies)
+            self._cookies = CallCookies()
+        return use_cookies(self._cookies)
 
     def _where(self, url: str) -> Dict[str, str]:
         """Origin and path of ``url`` for a log line, credentials masked."""
@@ -176,11 +205,10 @@ class ExecutionContext:
             url=url,
             data=body,
             headers=headers,
-            timeout=aiohttp.ClientTimeout(total=seconds),
-            # Lets a session owner's aiohttp tracers tell retries apart.
-            trace_request_ctx={"retry_count": attempt},
+            timeout=_client_timeout(seconds),
         ) as response:
             raw = await response.read()
+            self._report(method, url, response.status, attempt, started, None)
             self._log_response(method, url, response.status, attempt, started)
             content_type = response.headers.get("Content-Type", "")
             if response.status == 429:
@@ -191,6 +219,14 @@ class ExecutionContext:
             if not response.ok:
                 raise HTTPError(response.status, str(result), result)
             return FetchResponse(status=response.status, headers=dict(response.headers), data=result)
+
+    def _report(
+        self, method: str, url: str, status: Optional[int], attempt: int, started: float, error: Optional[str]
+    ) -> None:
+        if self._on_request is not None:
+            self._on_request(
+                UpstreamAttempt(method, url, status, time.perf_counter() - started, attempt, error)
+            )
 
     def _log_response(self, method: str, url: str, status: int, attempt: int, started: float) -> None:
         if self.logger.isEnabledFor(logging.DEBUG):

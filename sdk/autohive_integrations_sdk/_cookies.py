@@ -16,8 +16,22 @@ from typing import Any, Iterator, Optional
 
 import aiohttp
 
-_current_jar: contextvars.ContextVar[Optional[aiohttp.CookieJar]] = contextvars.ContextVar(
-    "autohive_call_cookie_jar", default=None
+class CallCookies:
+    """The cookies of one call; the jar is made when a cookie first arrives."""
+
+    __slots__ = ("jar",)
+
+    def __init__(self) -> None:
+        self.jar: Optional[aiohttp.CookieJar] = None
+
+    def writable(self) -> aiohttp.CookieJar:
+        if self.jar is None:
+            self.jar = aiohttp.CookieJar()
+        return self.jar
+
+
+_current: contextvars.ContextVar[Optional[CallCookies]] = contextvars.ContextVar(
+    "autohive_call_cookies", default=None
 )
 
 
@@ -29,36 +43,38 @@ class PerCallCookieJar(aiohttp.DummyCookieJar):
     """
 
     def update_cookies(self, cookies: Any, response_url: Any = None) -> None:
-        jar = _current_jar.get()
-        if jar is not None:
+        box = _current.get()
+        if box is not None and cookies:
             if response_url is None:
-                jar.update_cookies(cookies)
+                box.writable().update_cookies(cookies)
             else:
-                jar.update_cookies(cookies, response_url)
+                box.writable().update_cookies(cookies, response_url)
 
     def update_cookies_from_headers(self, headers: Any, response_url: Any) -> None:
         # aiohttp 3.12+ hands raw Set-Cookie headers to the jar this way.
-        jar = _current_jar.get()
-        if jar is not None:
-            jar.update_cookies_from_headers(headers, response_url)
+        box = _current.get()
+        if box is not None and headers:
+            box.writable().update_cookies_from_headers(headers, response_url)
 
     def filter_cookies(self, request_url: Any) -> "BaseCookie[str]":
-        jar = _current_jar.get()
-        return jar.filter_cookies(request_url) if jar is not None else SimpleCookie()
+        box = _current.get()
+        if box is None or box.jar is None:
+            return SimpleCookie()
+        return box.jar.filter_cookies(request_url)
 
     def __iter__(self) -> Iterator[Any]:
-        jar = _current_jar.get()
-        return iter(jar) if jar is not None else iter(())
+        box = _current.get()
+        return iter(box.jar) if box is not None and box.jar is not None else iter(())
 
     def __len__(self) -> int:
-        jar = _current_jar.get()
-        return len(jar) if jar is not None else 0
+        box = _current.get()
+        return len(box.jar) if box is not None and box.jar is not None else 0
 
 
-def use_jar(jar: aiohttp.CookieJar) -> contextvars.Token:
-    """Route ``PerCallCookieJar`` to ``jar`` in the current context."""
-    return _current_jar.set(jar)
+def use_cookies(box: CallCookies) -> contextvars.Token:
+    """Route ``PerCallCookieJar`` to ``box`` in the current context."""
+    return _current.set(box)
 
 
-def release_jar(token: contextvars.Token) -> None:
-    _current_jar.reset(token)
+def release_cookies(token: contextvars.Token) -> None:
+    _current.reset(token)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json as _json
 import math
 from datetime import datetime, timezone
-from typing import Any, Dict, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 from . import _config, _validation
 from ._config import (
@@ -104,7 +105,7 @@ class Integration:
         self._action_handlers: Dict[str, Type[ActionHandler]] = {}
         self._polling_handlers: Dict[str, Type[PollingTriggerHandler]] = {}
         self._connected_account_handler: Optional[Type[ConnectedAccountHandler]] = None
-        self._schemas: Dict[Tuple[str, str], _validation.CompiledSchema] = {}
+        self._schemas: Dict[Tuple[Any, ...], _validation.CompiledSchema] = {}
 
     # ---- loading -----------------------------------------------------------
 
@@ -172,16 +173,19 @@ class Integration:
 
     # ---- validation --------------------------------------------------------
 
-    def _schema(self, role: str, name: str, schema: Any) -> _validation.CompiledSchema:
-        compiled = self._schemas.get((role, name))
+    def _schema(self, key: Tuple[Any, ...], schema: Any, label: Callable[[], str]) -> _validation.CompiledSchema:
+        """The compiled ``schema`` cached under ``key``; ``label`` names it in errors."""
+        compiled = self._schemas.get(key)
         if compiled is None:
-            compiled = _validation.compile_schema(schema, f"{role} {name!r}")
-            self._schemas[(role, name)] = compiled
+            compiled = self._schemas[key] = _validation.compile_schema(schema, label())
         return compiled
 
     def _definition_schema(self, definition: SchemaDefinition, role: str) -> _validation.CompiledSchema:
-        kind = "polling trigger" if isinstance(definition, PollingTrigger) else "action"
-        return self._schema(f"{role} of {kind}", definition.name, getattr(definition, role))
+        def label() -> str:
+            kind = "polling trigger" if isinstance(definition, PollingTrigger) else "action"
+            return f"{role} of {kind} {definition.name!r}"
+
+        return self._schema((type(definition), definition.name, role), getattr(definition, role), label)
 
     def compile_schemas(self) -> None:
         """Compile every schema now rather than on first use.
@@ -191,11 +195,14 @@ class Integration:
         broken schema is reported before any call reaches it.
         """
         if self._auth_fields():
-            self._schema("auth fields of", "config.json", self._auth_fields())
+            self._auth_schema(self._auth_fields())
         for definition in (*self.config.actions.values(), *self.config.polling_triggers.values()):
             self._definition_schema(definition, "input_schema")
             if definition.output_schema is not None:
                 self._definition_schema(definition, "output_schema")
+
+    def _auth_schema(self, fields: Any) -> _validation.CompiledSchema:
+        return self._schema(("auth",), fields, lambda: "auth fields of config.json")
 
     def _auth_fields(self) -> Any:
         return self.config.auth.get("fields") if isinstance(self.config.auth, Mapping) else None
@@ -206,8 +213,7 @@ class Integration:
             return
         if _is_wrapped_auth(auth, fields):
             auth = auth["credentials"]
-        compiled = self._schema("auth fields of", "config.json", fields)
-        _validation.check(compiled, auth, source="input", secret=True)
+        _validation.check(self._auth_schema(fields), auth, source="input", secret=True)
 
     def _check_inputs(self, definition: SchemaDefinition, inputs: Any) -> None:
         _validation.check(self._definition_schema(definition, "input_schema"), inputs, source="input")

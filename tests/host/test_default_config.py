@@ -1,0 +1,17 @@
+"""The host runs on the shipped config/apiary.toml when given nothing."""
+
+from apiary.config import CONFIG_ENV, HostConfig, default_config, load_config
+
+
+def test_shipped_file_and_code_defaults_are_the_same(monkeypatch):
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    assert default_config() == HostConfig() == load_config()
+
+
+def test_shipped_file_sets_every_host_pool_and_logging_value():
+    """Guards the test above from passing on a file that says nothing."""
+    from apiary.config import defaults_file
+
+    text = defaults_file("apiary.toml").read_text(encoding="utf-8")
+    for key in (*HostConfig._fields[:2], *HostConfig().logging._fields, *HostConfig().pool._fields):
+        assert f"\n{key} = " in text, key
