@@ -88,9 +88,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from ._render import integration_page, to_json
 
-    item = _host(args).describe(args.integration)
+    host = _host(args)
+    item = host.describe(args.integration)
     if item is None:
-        print(f"apiary: no integration {args.integration!r} is installed (see 'apiary list')", file=sys.stderr)
+        why = "is disabled in the host config" if not host.config.settings_for(args.integration).enabled else (
+            "is not installed (see 'apiary list')"
+        )
+        print(f"apiary: integration {args.integration!r} {why}", file=sys.stderr)
         return EXIT_HOST_ERROR
     print(to_json(item) if args.json else integration_page(item))
     return EXIT_OK

@@ -229,7 +229,8 @@ def load_config(path: Union[str, Path, None] = None) -> HostConfig:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    data = _read_toml(text, str(path))  # its errors name the file already
     try:
-        return parse_config(_read_toml(text, str(path)), source=str(path))
+        return parse_config(data, source=str(path))
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from None

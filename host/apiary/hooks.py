@@ -84,6 +84,22 @@ class HookSpecs:
         The first answer wins; config-based credentials answer last."""
 
 
+def call_each(caller: Any, **kwargs: Any) -> List[Tuple[str, BaseException]]:
+    """Call every implementation of a notification hook, each on its own.
+
+    A plugin that raises must not keep the others (the built-in call log
+    among them) from running, as one ``caller(**kwargs)`` would: pluggy stops
+    at the first exception. Returns the ``(plugin name, exception)`` pairs.
+    """
+    failures = []
+    for impl in reversed(caller.get_hookimpls()):  # pluggy's own order: last registered first
+        try:
+            impl.function(*(kwargs[name] for name in impl.argnames))
+        except Exception as error:
+            failures.append((impl.plugin_name, error))
+    return failures
+
+
 def plugin_manager() -> pluggy.PluginManager:
     """A plugin manager that knows the host's hook specifications."""
     manager = pluggy.PluginManager(PROJECT)

@@ -75,6 +75,8 @@ def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def _clean(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, str):
         return scrub_text(value)
     if isinstance(value, Mapping):
@@ -82,9 +84,12 @@ def _clean(value: Any) -> Any:
             key: (REDACTED if _is_sensitive(key) else _clean(inner))
             for key, inner in value.items()
         }
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [_clean(inner) for inner in value]
-    return value
+    # Anything else is rendered as text by the log renderer: scrub that text.
+    if isinstance(value, (bytes, bytearray)):
+        return scrub_text(bytes(value).decode("utf-8", errors="replace"))
+    return scrub_text(str(value))
 
 
 def _is_sensitive(key: Any) -> bool:
@@ -96,6 +101,6 @@ def redact(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) 
     for key, value in list(event_dict.items()):
         if _is_sensitive(key):
             event_dict[key] = REDACTED
-        elif isinstance(value, (str, Mapping, list, tuple)):
+        else:
             event_dict[key] = _clean(value)
     return event_dict

@@ -31,7 +31,7 @@ from autohive_integrations_sdk import ValidationError as SDKValidationError
 
 from .config import HostConfig
 from .credentials import CredentialsError
-from .hooks import CallInfo, UpstreamRequest, current_call
+from .hooks import CallInfo, UpstreamRequest, call_each, current_call
 from .logs import get_logger
 from .pool import SessionPool
 from .redaction import bind_secrets, reset_secrets, scrub_text, secret_values
@@ -238,13 +238,12 @@ class Router:
             )
 
     def _safe_hook(self, name: str, **kwargs: Any) -> None:
-        """Call a hook; a plugin that raises is logged, never fails the call."""
+        """Call a hook; a plugin that raises is logged, never fails the call
+        nor keeps the other plugins from running."""
         if name not in self._implemented:
             return
-        try:
-            getattr(self.hooks.hook, name)(**kwargs)
-        except Exception as error:
-            _log.warning("plugin_hook_failed", hook=name, exc_info=error)
+        for plugin, error in call_each(getattr(self.hooks.hook, name), **kwargs):
+            _log.warning("plugin_hook_failed", hook=name, plugin=plugin, exc_info=error)
 
 
 def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
