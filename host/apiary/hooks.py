@@ -10,13 +10,14 @@ credentials are plugins like any other.
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 import pluggy
 
 if TYPE_CHECKING:
-    from autohive_integrations_sdk import IntegrationResult
+    from autohive_integrations_sdk import IntegrationResult, UpstreamAttempt
 
     from .config import HostConfig
 
@@ -42,18 +43,56 @@ class CallInfo:
 current_call: contextvars.ContextVar[Optional[CallInfo]] = contextvars.ContextVar("apiary_call", default=None)
 
 
-@dataclass(frozen=True)
 class UpstreamRequest:
-    """One HTTP request an integration sent through the shared pool."""
+    """One HTTP request an integration sent through the shared pool.
 
-    method: str
-    origin: str
-    path: str
-    status: Optional[int]
-    duration_ms: float
-    retry_count: int
-    error: Optional[str] = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    A view over the SDK's report of the attempt: fields are worked out when
+    read, since most requests are only counted, not looked at. ``origin`` and
+    ``path`` never include the query string or user info.
+    """
+
+    __slots__ = ("_attempt", "_parts")
+
+    def __init__(self, attempt: "UpstreamAttempt") -> None:
+        self._attempt = attempt
+        self._parts: Any = None
+
+    def _url(self) -> Any:
+        if self._parts is None:
+            self._parts = urlsplit(self._attempt.url)
+        return self._parts
+
+    @property
+    def method(self) -> str:
+        return self._attempt.method
+
+    @property
+    def origin(self) -> str:
+        parts = self._url()
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+    @property
+    def path(self) -> str:
+        return self._url().path or "/"
+
+    @property
+    def status(self) -> Optional[int]:
+        return self._attempt.status
+
+    @property
+    def duration_ms(self) -> float:
+        return round(self._attempt.seconds * 1000, 3)
+
+    @property
+    def retry_count(self) -> int:
+        return self._attempt.retry_count
+
+    @property
+    def error(self) -> Optional[str]:
+        return self._attempt.error
+
+    def __repr__(self) -> str:
+        return f"<UpstreamRequest {self.method} {self.origin}{self.path} -> {self.status or self.error}>"
 
 
 class HookSpecs:
@@ -84,20 +123,30 @@ class HookSpecs:
         The first answer wins; config-based credentials answer last."""
 
 
-def call_each(caller: Any, **kwargs: Any) -> List[Tuple[str, BaseException]]:
-    """Call every implementation of a notification hook, each on its own.
+class Notifier:
+    """Calls every implementation of the notification hooks, each on its own.
 
     A plugin that raises must not keep the others (the built-in call log
-    among them) from running, as one ``caller(**kwargs)`` would: pluggy stops
-    at the first exception. Returns the ``(plugin name, exception)`` pairs.
+    among them) from running, as one pluggy hook call would: pluggy stops at
+    the first exception. Implementations are looked up once, when the host
+    starts, since plugins do not change while it runs.
     """
-    failures = []
-    for impl in reversed(caller.get_hookimpls()):  # pluggy's own order: last registered first
-        try:
-            impl.function(*(kwargs[name] for name in impl.argnames))
-        except Exception as error:
-            failures.append((impl.plugin_name, error))
-    return failures
+
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        self._implementations = {
+            name: [(impl.plugin_name, impl.function, impl.argnames) for impl in reversed(caller.get_hookimpls())]
+            for name, caller in vars(manager.hook).items()
+        }
+
+    def notify(self, hook: str, **kwargs: Any) -> List[Tuple[str, BaseException]]:
+        """Call ``hook`` on every plugin; return the ``(plugin, exception)`` failures."""
+        failures = []
+        for plugin, function, argnames in self._implementations.get(hook, ()):
+            try:
+                function(*[kwargs[name] for name in argnames])
+            except Exception as error:
+                failures.append((plugin, error))
+        return failures
 
 
 def plugin_manager() -> pluggy.PluginManager:

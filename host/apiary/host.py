@@ -68,7 +68,7 @@ class Host:
         from . import logs
         from .call_logging import CallLogger
         from .credentials import ConfigCredentials
-        from .hooks import call_each, load_entry_point_plugins, plugin_manager
+        from .hooks import Notifier, load_entry_point_plugins, plugin_manager
         from .pool import SessionPool
         from .router import Router
 
@@ -84,7 +84,7 @@ class Host:
                 logs.get_logger("apiary.host").warning("plugin_skipped", plugin=name, reason=reason)
         self.hooks = hooks
         self._pool = SessionPool(self.config.pool)
-        for plugin, error in call_each(hooks.hook.apiary_configure, config=self.config):
+        for plugin, error in Notifier(hooks).notify("apiary_configure", config=self.config):
             # A plugin that cannot configure itself is not left half-working.
             hooks.unregister(name=plugin)
             self.plugin_failures.append((plugin, f"apiary_configure failed: {type(error).__name__}: {error}"))

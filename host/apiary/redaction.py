@@ -35,6 +35,8 @@ _call_secrets: contextvars.ContextVar[Tuple[str, ...]] = contextvars.ContextVar(
 def secret_values(auth: Any) -> Tuple[str, ...]:
     """Every string leaf of an auth structure that is long enough to be a
     secret (``auth_type`` excepted), longest first."""
+    if not auth:
+        return ()
     found = set()
 
     def walk(value: Any, key: str = "") -> None:

@@ -15,7 +15,6 @@ import os
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional
-from urllib.parse import urlsplit
 
 import aiohttp
 import pluggy
@@ -31,7 +30,7 @@ from autohive_integrations_sdk import ValidationError as SDKValidationError
 
 from .config import HostConfig
 from .credentials import CredentialsError
-from .hooks import CallInfo, UpstreamRequest, call_each, current_call
+from .hooks import CallInfo, Notifier, UpstreamRequest, current_call
 from .logs import get_logger
 from .pool import SessionPool
 from .redaction import bind_secrets, reset_secrets, scrub_text, secret_values
@@ -56,6 +55,9 @@ class _Lane:
     timeout: float
     bulkhead: asyncio.Semaphore
     logger: logging.Logger
+    # False when no plugin but the config could supply credentials and the
+    # config names no account: the credentials hook would answer None.
+    resolves_credentials: bool
 
 
 class Router:
@@ -67,9 +69,8 @@ class Router:
         self.hooks = hooks
         self.config = config
         self._lanes: Dict[str, _Lane] = {}
-        # Plugins are fixed once the host is entered: hooks nobody implements
-        # are skipped rather than dispatched on every call.
-        self._implemented = {name for name, caller in vars(hooks.hook).items() if caller.get_hookimpls()}
+        self._notifier = Notifier(hooks)
+        self._credential_plugins = len(hooks.hook.apiary_resolve_credentials.get_hookimpls())
 
     def _lane(self, integration_id: str) -> _Lane:
         lane = self._lanes.get(integration_id)
@@ -78,6 +79,8 @@ class Router:
                 timeout=self.config.timeout_for(integration_id),
                 bulkhead=self.pool.bulkhead(integration_id, self.config.concurrency_for(integration_id)),
                 logger=logging.getLogger(f"apiary.integration.{integration_id}"),
+                resolves_credentials=self._credential_plugins > 1
+                or bool(self.config.settings_for(integration_id).accounts),
             )
         return lane
 
@@ -86,17 +89,7 @@ class Router:
         call = current_call.get()
         if call is not None:
             call.upstream_requests += 1
-        parts = urlsplit(attempt.url)
-        request = UpstreamRequest(
-            method=attempt.method,
-            origin=f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}",
-            path=parts.path or "/",
-            status=attempt.status,
-            duration_ms=round(attempt.seconds * 1000, 3),
-            retry_count=attempt.retry_count,
-            error=attempt.error,
-        )
-        self._safe_hook("apiary_upstream_request", call=call, request=request)
+        self._safe_hook("apiary_upstream_request", call=call, request=UpstreamRequest(attempt))
 
     async def call(
         self,
@@ -190,7 +183,8 @@ class Router:
         if refused is not None:
             return refused
 
-        if auth is None:
+        lane = self._lane(call.integration)
+        if auth is None and (lane.resolves_credentials or call.account is not None):
             try:
                 auth = self.hooks.hook.apiary_resolve_credentials(
                     integration=call.integration, account=call.account, config=self.config
@@ -205,7 +199,6 @@ class Router:
         bind_secrets(secrets)
         self._safe_hook("apiary_before_call", call=call)
 
-        lane = self._lane(call.integration)
         seconds = timeout or lane.timeout
         deadline = asyncio.timeout(seconds)
         try:
@@ -240,9 +233,7 @@ class Router:
     def _safe_hook(self, name: str, **kwargs: Any) -> None:
         """Call a hook; a plugin that raises is logged, never fails the call
         nor keeps the other plugins from running."""
-        if name not in self._implemented:
-            return
-        for plugin, error in call_each(getattr(self.hooks.hook, name), **kwargs):
+        for plugin, error in self._notifier.notify(name, **kwargs):
             _log.warning("plugin_hook_failed", hook=name, plugin=plugin, exc_info=error)
 
 

@@ -213,9 +213,9 @@ class ExecutionContext:
             content_type = response.headers.get("Content-Type", "")
             if response.status == 429:
                 retry_after = _http.parse_retry_after(response.headers.get("Retry-After"))
-                text = _http.decode_body(raw, "text/plain", response.charset, response.status)
+                text = _http.decode_body(raw, "text/plain", lambda: response.charset, response.status)
                 raise RateLimitError(retry_after, response.status, "Rate limit exceeded", text)
-            result = _http.decode_body(raw, content_type, response.charset, response.status)
+            result = _http.decode_body(raw, content_type, lambda: response.charset, response.status)
             if not response.ok:
                 raise HTTPError(response.status, str(result), result)
             return FetchResponse(status=response.status, headers=dict(response.headers), data=result)

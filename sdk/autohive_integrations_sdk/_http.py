@@ -10,7 +10,7 @@ import json as _json
 import math
 from datetime import datetime, timezone
 from collections.abc import Mapping
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
@@ -107,9 +107,10 @@ def _is_json(content_type: str) -> bool:
     return "application/json" in media or media.endswith("+json")
 
 
-def decode_body(raw: bytes, content_type: str, charset: Optional[str], status: int) -> Any:
+def decode_body(raw: bytes, content_type: str, charset: Callable[[], Optional[str]], status: int) -> Any:
     """Parsed JSON when the response says JSON (text if it is not valid),
-    text otherwise, ``None`` for an empty 200/201/204."""
+    text otherwise, ``None`` for an empty 200/201/204. ``charset`` is asked
+    only when text must be decoded."""
     if not raw:
         return None if status in (200, 201, 204) else ""
     if _is_json(content_type):
@@ -118,7 +119,7 @@ def decode_body(raw: bytes, content_type: str, charset: Optional[str], status: i
         except ValueError:
             pass
     try:
-        return raw.decode(charset or "utf-8", errors="replace")
+        return raw.decode(charset() or "utf-8", errors="replace")
     except LookupError:  # an unknown charset name
         return raw.decode("utf-8", errors="replace")
 
