@@ -5,7 +5,7 @@ The action (``get_doc``) GETs a small JSON document from a local aiohttp
 upstream and returns it. The upstream is an ``aiohttp.web`` server on
 127.0.0.1 in a separate process (pinned to its own core when the machine has
 two), so it shares neither the client's event loop nor its CPU accounting.
-Three patterns run the same GET + JSON decode, at concurrency 1 and 64:
+Four patterns run the same GET + JSON decode, at concurrency 1 and 64:
 
   host          ``await host.call("bench", "get_doc", {"url": ...})`` on an
                 entered ``Host`` (its shared pool, bulkhead, timeout,
@@ -16,6 +16,9 @@ Three patterns run the same GET + JSON decode, at concurrency 1 and 64:
                 call (no session passed: it opens and closes its own
                 ``ClientSession``, so a new connection per call) running the
                 same integration's ``execute_action``;
+  sdk-on-pool   ``execute_action`` in an ``ExecutionContext`` borrowing the
+                host's pooled session, without the router: what the SDK's
+                fetch and validation cost, and so the best the host can reach;
   raw           one shared ``aiohttp.ClientSession``: ``session.get`` +
                 ``json.loads`` and nothing else (the limit).
 
@@ -329,6 +332,12 @@ async def measure(concurrency: int, calls: int, rounds: int, warmup: int, max_se
             async with ExecutionContext() as context:
                 return await integration.execute_action("get_doc", inputs, context)
 
+        async def sdk_on_pool_call() -> Any:
+            # The SDK alone on the host's pooled session: no routing, hooks,
+            # credentials, bulkhead or timeout. Separates the SDK's cost from the host's.
+            context = ExecutionContext(session=host._pool.session)
+            return await integration.execute_action("get_doc", inputs, context)
+
         async def raw_call() -> Any:
             async with raw_session.get(url) as response:
                 response.raise_for_status()
@@ -337,6 +346,7 @@ async def measure(concurrency: int, calls: int, rounds: int, warmup: int, max_se
         patterns = {
             "host": (host_call, check_result),
             "new-context": (new_context_call, check_result),
+            "sdk-on-pool": (sdk_on_pool_call, check_result),
             "raw": (raw_call, check_document),
         }
         # Warm up each (imports, schema compilation, connections), then
@@ -372,11 +382,12 @@ def report(concurrency: int, calls: int, results: Dict[str, List[Round]]) -> Non
             f"  {name:<12} {middle.rate:9.0f}  {low:7.0f}-{high:<7.0f}  "
             f"{middle.cpu_seconds / middle.calls * 1e6:12.0f} us  {upstream}{flag}"
         )
-    host, raw, new = (medians[n].rate for n in ("host", "raw", "new-context"))
+    host, raw, new, sdk = (medians[n].rate for n in ("host", "raw", "new-context", "sdk-on-pool"))
     target_raw = "  (target >= 0.8)" if concurrency == 64 else ""
     target_new = "  (target >= 3)" if concurrency == 64 else ""
     print(f"  host / raw:         {host / raw:5.2f}x{target_raw}")
     print(f"  host / new-context: {host / new:5.2f}x{target_new}")
+    print(f"  sdk-on-pool / raw:  {sdk / raw:5.2f}x  (the SDK's fetch path alone, the host's ceiling)")
     print(f"  (ceiling: raw / new-context = {raw / new:.2f}x; host CPU/call over raw: "
           f"{(medians['host'].cpu_seconds / medians['host'].calls - medians['raw'].cpu_seconds / medians['raw'].calls) * 1e6:.0f} us)")
 

@@ -58,6 +58,8 @@ class HostConfig(NamedTuple):
     logging: LoggingConfig = LoggingConfig()
     pool: PoolConfig = PoolConfig()
     integrations: Mapping[str, IntegrationSettings] = _NO_ENTRIES
+    # Upstream origin -> origin to send its requests to instead (off when empty).
+    upstreams: Mapping[str, str] = _NO_ENTRIES
     source: str = "<defaults>"
 
     def settings_for(self, integration_id: str) -> IntegrationSettings:
@@ -160,6 +162,38 @@ def _integrations(value: Any, key: str) -> Dict[str, IntegrationSettings]:
     }
 
 
+def normalize_origin(value: Any, key: str) -> str:
+    """``scheme://host[:port]`` in canonical form (lower case, default port
+    dropped); anything with a path, query or user info is refused."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ConfigError(f"{key}: expected an origin like 'https://api.example.com' or 'http://127.0.0.1:8081', got {value!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{key}: invalid port in {value!r}") from None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def _upstreams(value: Any, key: str) -> Dict[str, str]:
+    return {
+        normalize_origin(origin, f"{key}.{origin!r}"): normalize_origin(target, f"{key}.{origin!r}")
+        for origin, target in _table(value, key).items()
+    }
+
+
 _SECTIONS = {
     "host": {"eager": _boolean, "call_timeout": _positive_number},
     "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
@@ -177,9 +211,9 @@ _SECTIONS = {
 def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Optional[HostConfig] = None) -> HostConfig:
     """Check ``data`` (decoded TOML) and lay it over ``base`` (the defaults)."""
     base = base or HostConfig()
-    unknown = sorted(set(data) - set(_SECTIONS) - {"integrations"})
+    unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, pool)")
+        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, pool, upstreams)")
     sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
     integrations = dict(base.integrations)
     integrations.update(_integrations(data.get("integrations", {}), "integrations"))
@@ -189,6 +223,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Option
         logging=base.logging._replace(**sections["logging"]),
         pool=base.pool._replace(**sections["pool"]),
         integrations=integrations,
+        upstreams={**base.upstreams, **_upstreams(data.get("upstreams", {}), "upstreams")},
         source=source,
     )
 

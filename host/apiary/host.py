@@ -83,7 +83,7 @@ class Host:
             for name, reason in self.plugin_failures:
                 logs.get_logger("apiary.host").warning("plugin_skipped", plugin=name, reason=reason)
         self.hooks = hooks
-        self._pool = SessionPool(self.config.pool)
+        self._pool = SessionPool(self.config.pool, self.config.upstreams)
         for plugin, error in Notifier(hooks).notify("apiary_configure", config=self.config):
             # A plugin that cannot configure itself is not left half-working.
             hooks.unregister(name=plugin)

@@ -9,7 +9,11 @@ integrations or accounts. A per-integration semaphore
 (the bulkhead) caps how many calls of one integration run at once, so a slow
 upstream cannot hold every connection.
 
-The pool does not observe requests: each call's ``ExecutionContext``
+The host config's ``upstreams`` override applies here, to every request
+through the pool: a request for an overridden origin goes to its
+replacement instead, and is logged as such.
+
+The pool does not observe requests otherwise: each call's ``ExecutionContext``
 reports its own (``on_request``), which costs far less per request than
 aiohttp's tracing signals.
 """
@@ -17,18 +21,46 @@ aiohttp's tracing signals.
 from __future__ import annotations
 
 import asyncio
-from typing import Dict, Optional
+from collections.abc import Mapping
+from typing import Any, Dict, Optional
 
 import aiohttp
 from autohive_integrations_sdk import PerCallCookieJar
+from yarl import URL
 
 from .config import PoolConfig
+from .logs import get_logger
+
+def _override(upstreams: Mapping[str, str]) -> Any:
+    """aiohttp client middleware sending requests for an overridden origin
+    to its replacement (redirect hops included)."""
+    targets = {origin: URL(target) for origin, target in upstreams.items()}
+    log = get_logger("apiary.pool")
+
+    async def override_upstream(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+        original = request.url
+        target = targets.get(str(original.origin()))
+        if target is not None:
+            request.url = original.with_scheme(target.scheme).with_host(target.host).with_port(target.explicit_port)
+            request.headers["Host"] = request.url.raw_authority
+            log.info(
+                "upstream_overridden",
+                method=request.method,
+                origin=str(original.origin()),
+                to=str(target),
+                path=original.path,
+            )
+        return await handler(request)
+
+    return override_upstream
+
 
 class SessionPool:
     """The host's connections: open with ``await open()``, close with ``await close()``."""
 
-    def __init__(self, config: PoolConfig) -> None:
+    def __init__(self, config: PoolConfig, upstreams: Optional[Mapping[str, str]] = None) -> None:
         self.config = config
+        self.upstreams = dict(upstreams or {})
         self._session: Optional[aiohttp.ClientSession] = None
         self._bulkheads: Dict[str, asyncio.Semaphore] = {}
 
@@ -45,6 +77,7 @@ class SessionPool:
             connector=connector,
             cookie_jar=PerCallCookieJar(),
             timeout=aiohttp.ClientTimeout(total=None, connect=config.connect_timeout),
+            middlewares=(_override(self.upstreams),) if self.upstreams else (),
         )
 
     @property
