@@ -214,10 +214,12 @@ class ExecutionContext:
             if response.status == 429:
                 retry_after = _http.parse_retry_after(response.headers.get("Retry-After"))
                 text = _http.decode_body(raw, "text/plain", lambda: response.charset, response.status)
-                raise RateLimitError(retry_after, response.status, "Rate limit exceeded", text)
+                raise RateLimitError(
+                    retry_after, response.status, "Rate limit exceeded", text, headers=dict(response.headers)
+                )
             result = _http.decode_body(raw, content_type, lambda: response.charset, response.status)
             if not response.ok:
-                raise HTTPError(response.status, str(result), result)
+                raise HTTPError(response.status, str(result), result, headers=dict(response.headers))
             return FetchResponse(status=response.status, headers=dict(response.headers), data=result)
 
     def _report(

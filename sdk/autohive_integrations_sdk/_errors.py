@@ -6,7 +6,7 @@ and their tests build and inspect them directly.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 
 class ValidationError(Exception):
@@ -50,13 +50,17 @@ class HTTPError(Exception):
     """``ExecutionContext.fetch()`` got a non-2xx response (429 excepted).
 
     ``response_data`` holds the parsed body (JSON when the upstream said so,
-    text otherwise) so a handler can read the upstream's own error details.
+    text otherwise) so a handler can read the upstream's own error details;
+    ``headers`` the response headers (rate-limit counters, ``Retry-After``).
     """
 
-    def __init__(self, status: int, message: str, response_data: Any = None) -> None:
+    def __init__(
+        self, status: int, message: str, response_data: Any = None, headers: Optional[Dict[str, str]] = None
+    ) -> None:
         self.status = status
         self.message = message
         self.response_data = response_data
+        self.headers = headers if headers is not None else {}
         super().__init__(f"HTTP {status}: {message}")
 
 

@@ -393,3 +393,22 @@ async def test_aioresponses_sees_headers_and_encoded_body():
         assert (method, str(sent_url)) == ("POST", url + "?q=x+y")
         assert calls[0].kwargs["headers"]["Authorization"] == "Bearer tok"
         assert json.loads(calls[0].kwargs["data"]) == {"a": 1}
+
+
+async def test_http_errors_carry_the_response_headers(upstream):
+    async def limited(request):
+        return web.json_response({"message": "slow down"}, status=403, headers={"X-RateLimit-Remaining": "0"})
+
+    async def throttled(request):
+        return web.Response(text="later", status=429, headers={"Retry-After": "7", "X-RateLimit-Reset": "99"})
+
+    server = await upstream({"/limited": limited, "/throttled": throttled})
+    async with ExecutionContext() as context:
+        with pytest.raises(HTTPError) as forbidden:
+            await context.fetch(server.url("/limited"))
+        with pytest.raises(RateLimitError) as rate_limited:
+            await context.fetch(server.url("/throttled"))
+    assert forbidden.value.headers["X-RateLimit-Remaining"] == "0"
+    assert forbidden.value.response_data == {"message": "slow down"}
+    assert rate_limited.value.retry_after == 7
+    assert rate_limited.value.headers["X-RateLimit-Reset"] == "99"
