@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import sysconfig
 import textwrap
 from pathlib import Path
+
+from ._venv import fresh_venv, pip_install
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,25 +67,9 @@ asyncio.run(main())
 """
 
 
-def _fresh_venv(root: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
-    python = root / "bin" / "python"
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
-    # Third-party packages (aiohttp, jsonschema, pip, setuptools) from this
-    # environment; not the SDK, which is installed here only as editable.
-    Path(purelib, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
-
-
 def test_pip_install_sdk_then_typical_usage_runs(tmp_path):
-    python = _fresh_venv(tmp_path / "venv")
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(REPO / "sdk")],
-        check=True, capture_output=True, text=True,
-    )
+    python = fresh_venv(tmp_path / "venv")
+    pip_install(python, REPO / "sdk", cwd=tmp_path)
     package = tmp_path / "work" / "typical"
     package.mkdir(parents=True)
     (package / "config.json").write_text(json.dumps(CONFIG))

@@ -11,34 +11,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from ._venv import fresh_venv, pip_install
+
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(path for path in (REPO / "plugins").iterdir() if (path / "pyproject.toml").is_file())
 
 
 @pytest.fixture(scope="module")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fresh_venv_with_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("shipped") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
-    python = root / "bin" / "python"
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
-    Path(purelib, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    build = tmp_path_factory.mktemp("build")
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         str(REPO / "sdk"), str(REPO), *map(str, SHIPPED)],
-        check=True, capture_output=True, text=True, cwd=build, timeout=300,
-    )
+    python = fresh_venv(root)
+    pip_install(python, REPO / "sdk", REPO, *SHIPPED, cwd=tmp_path_factory.mktemp("build"))
     return root
 
 
@@ -49,8 +38,8 @@ def _apiary(venv: Path, *args: str, config: Path | None = None) -> subprocess.Co
     return subprocess.run([str(venv / "bin" / "apiary"), *args], capture_output=True, text=True, env=env, timeout=60)
 
 
-def test_every_shipped_plugin_is_listed_with_its_actions(fresh_venv):
-    listed = _apiary(fresh_venv, "list", "--json")
+def test_every_shipped_plugin_is_listed_with_its_actions(fresh_venv_with_plugins):
+    listed = _apiary(fresh_venv_with_plugins, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     items = {item["id"]: item for item in json.loads(listed.stdout)}
     assert {"hackernews", "github", "feeds", "http"} <= set(items)
@@ -59,17 +48,20 @@ def test_every_shipped_plugin_is_listed_with_its_actions(fresh_venv):
         assert item["state"] == "discovered" and item["actions"], item
         assert item["distribution"] == f"apiary-{integration_id}"
         assert all(action["description"] for action in item["actions"])
-        assert str(fresh_venv) in item["source"] or item["distribution"]
+        shown = _apiary(fresh_venv_with_plugins, "show", integration_id, "--json")
+        assert json.loads(shown.stdout)["config_path"].startswith(str(fresh_venv_with_plugins)), (
+            "the plugin must come from its installation in the fresh environment"
+        )
 
 
-def test_check_passes_on_every_shipped_plugin(fresh_venv):
-    checked = _apiary(fresh_venv, "check", "--json")
+def test_check_passes_on_every_shipped_plugin(fresh_venv_with_plugins):
+    checked = _apiary(fresh_venv_with_plugins, "check", "--json")
     reports = {report["id"]: report for report in json.loads(checked.stdout)}
     for integration_id in ("hackernews", "github", "feeds", "http"):
         assert reports[integration_id]["ok"], reports[integration_id]["problems"]
 
 
-async def test_call_runs_against_a_fake_through_the_override(fresh_venv, tmp_path):
+async def test_call_runs_against_a_fake_through_the_override(fresh_venv_with_plugins, tmp_path):
     body = {"status": "ok", "items": [1, 2]}
 
     async def answer(request: web.Request) -> web.Response:
@@ -85,7 +77,7 @@ async def test_call_runs_against_a_fake_through_the_override(fresh_venv, tmp_pat
         import asyncio
 
         called = await asyncio.to_thread(
-            _apiary, fresh_venv, "call", "http", "request", "--input", json.dumps(inputs), config=config
+            _apiary, fresh_venv_with_plugins, "call", "http", "request", "--input", json.dumps(inputs), config=config
         )
     assert called.returncode == 0, called.stderr
     result = json.loads(called.stdout)
