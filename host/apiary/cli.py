@@ -143,6 +143,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(report.ok for report in reports) else EXIT_ACTION_ERROR
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import ServeError, serve
+
+    host = _host(args)
+    _configure_logging(host)
+    try:
+        serve(host.config, host=args.host, port=args.port)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
+    return EXIT_OK
+
+
 # ---- parser ------------------------------------------------------------
 
 
@@ -191,6 +203,17 @@ def _parser() -> argparse.ArgumentParser:
     account.add_argument("--account", metavar="NAME", help="a named account from the host config")
     account.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
     account.set_defaults(handler=cmd_call)
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve every installed action over HTTP",
+        description="Serve every installed action over HTTP (OpenAPI at /openapi.json). Without a token "
+        "(APIARY_TOKEN or serve.token) it listens on 127.0.0.1 only.",
+    )
+    serve.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default from config: 8080)")
+    serve.set_defaults(handler=cmd_serve)
 
     check = commands.add_parser("check", parents=[common], help="validate every installed integration")
     check.add_argument("--json", action="store_true", help="print JSON")

@@ -41,6 +41,18 @@ class PoolConfig(NamedTuple):
     per_integration: int = 32
 
 
+class ServeConfig(NamedTuple):
+    """``apiary serve``: where it listens and how it treats requests."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1024 * 1024
+    grace_period: float = 30
+    # { env = "VAR" } naming the variable with the bearer token; APIARY_TOKEN
+    # is read when this is not set.
+    token: Optional[Mapping[str, str]] = None
+
+
 class IntegrationSettings(NamedTuple):
     """What the host config says about one integration."""
 
@@ -57,6 +69,7 @@ class HostConfig(NamedTuple):
     call_timeout: float = 30
     logging: LoggingConfig = LoggingConfig()
     pool: PoolConfig = PoolConfig()
+    serve: ServeConfig = ServeConfig()
     integrations: Mapping[str, IntegrationSettings] = _NO_ENTRIES
     # Upstream origin -> origin to send its requests to instead (off when empty).
     upstreams: Mapping[str, str] = _NO_ENTRIES
@@ -187,6 +200,27 @@ def normalize_origin(value: Any, key: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
+def _port(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise ConfigError(f"{key}: expected a port number (0-65535), got {value!r}")
+    return value
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _env_reference(value: Any, key: str) -> Mapping[str, str]:
+    if not (isinstance(value, Mapping) and set(value) == {"env"} and isinstance(value["env"], str) and value["env"]):
+        raise ConfigError(
+            f"{key}: write {{ env = \"MY_TOKEN\" }} naming the environment variable; "
+            "the config file never holds a secret itself"
+        )
+    return dict(value)
+
+
 def _upstreams(value: Any, key: str) -> Dict[str, str]:
     return {
         normalize_origin(origin, f"{key}.{origin!r}"): normalize_origin(target, f"{key}.{origin!r}")
@@ -197,6 +231,13 @@ def _upstreams(value: Any, key: str) -> Dict[str, str]:
 _SECTIONS = {
     "host": {"eager": _boolean, "call_timeout": _positive_number},
     "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
+    "serve": {
+        "host": _text,
+        "port": _port,
+        "max_body_bytes": _positive_int,
+        "grace_period": _positive_number,
+        "token": _env_reference,
+    },
     "pool": {
         "limit": _positive_int,
         "limit_per_host": _positive_int,
@@ -213,7 +254,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Option
     base = base or HostConfig()
     unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, pool, upstreams)")
+        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, pool, serve, upstreams)")
     sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
     integrations = dict(base.integrations)
     integrations.update(_integrations(data.get("integrations", {}), "integrations"))
@@ -222,6 +263,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Option
         call_timeout=sections["host"].get("call_timeout", base.call_timeout),
         logging=base.logging._replace(**sections["logging"]),
         pool=base.pool._replace(**sections["pool"]),
+        serve=base.serve._replace(**sections["serve"]),
         integrations=integrations,
         upstreams={**base.upstreams, **_upstreams(data.get("upstreams", {}), "upstreams")},
         source=source,

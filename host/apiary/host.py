@@ -121,15 +121,18 @@ class Host:
         auth: Optional[Dict[str, Any]] = None,
         account: Optional[str] = None,
         timeout: Optional[float] = None,
+        call_id: Optional[str] = None,
     ) -> "IntegrationResult":
         """Run ``action`` of ``integration``; always returns an ``IntegrationResult``.
 
         ``auth`` is used as given; without it the credentials of ``account``
         (or the default account) come from plugins or the host config.
         ``timeout`` (seconds) overrides the configured call timeout.
+        ``call_id`` names the call in logs and hooks (a face that must report
+        it, like the HTTP server's response header, passes its own).
         """
         return await self._require_router().call(
-            integration, action, inputs, auth=auth, account=account, timeout=timeout
+            integration, action, inputs, auth=auth, account=account, timeout=timeout, call_id=call_id
         )
 
     async def connected_account(
@@ -139,10 +142,11 @@ class Host:
         auth: Optional[Dict[str, Any]] = None,
         account: Optional[str] = None,
         timeout: Optional[float] = None,
+        call_id: Optional[str] = None,
     ) -> "IntegrationResult":
         """Who the credentials belong to: a ``CONNECTED_ACCOUNT`` result, or an error result."""
         return await self._require_router().connected_account(
-            integration, auth=auth, account=account, timeout=timeout
+            integration, auth=auth, account=account, timeout=timeout, call_id=call_id
         )
 
     def record(self, integration_id: str) -> Optional[IntegrationRecord]:

@@ -100,6 +100,7 @@ class Router:
         auth: Optional[Dict[str, Any]] = None,
         account: Optional[str] = None,
         timeout: Optional[float] = None,
+        call_id: Optional[str] = None,
     ) -> IntegrationResult:
         def precheck(integration: Integration) -> Optional[IntegrationResult]:
             if action in integration.config.actions:
@@ -113,7 +114,7 @@ class Router:
         async def operation(integration: Integration, context: ExecutionContext) -> IntegrationResult:
             return await integration.execute_action(action, {} if inputs is None else inputs, context)
 
-        call = CallInfo(new_call_id(), integration_id, action, account)
+        call = CallInfo(call_id or new_call_id(), integration_id, action, account)
         return await self._run(call, auth, timeout, precheck, operation)
 
     async def connected_account(
@@ -123,6 +124,7 @@ class Router:
         auth: Optional[Dict[str, Any]] = None,
         account: Optional[str] = None,
         timeout: Optional[float] = None,
+        call_id: Optional[str] = None,
     ) -> IntegrationResult:
         def precheck(integration: Integration) -> Optional[IntegrationResult]:
             if integration._connected_account_handler is not None:
@@ -134,7 +136,7 @@ class Router:
         async def operation(integration: Integration, context: ExecutionContext) -> IntegrationResult:
             return await integration.get_connected_account(context)
 
-        call = CallInfo(new_call_id(), integration_id, "connected_account", account)
+        call = CallInfo(call_id or new_call_id(), integration_id, "connected_account", account)
         return await self._run(call, auth, timeout, precheck, operation)
 
     # ---- the one path every call takes ------------------------------------

@@ -1,0 +1,229 @@
+"""The aiohttp application: routes over ``Host``, and the middlewares that
+make every answer a documented JSON body.
+
+The handlers only translate: JSON body to ``Host.call`` arguments, result to
+status and JSON. Routing, validation, credentials and logging all happen in
+the host, exactly as for the CLI.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+
+from aiohttp import web
+
+from ..config import HostConfig
+from ..host import Host
+from ..logs import get_logger
+from ..results import result_to_dict
+from ..router import new_call_id
+from .errors import error_response
+from .openapi import openapi_document
+from .status import status_for
+
+HOST_KEY: web.AppKey[Host] = web.AppKey("host", Host)
+STATE_KEY: web.AppKey[Dict[str, Any]] = web.AppKey("state", dict)
+CALL_ID_HEADER = "X-Apiary-Call-Id"
+_OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+
+_log = get_logger("apiary.web")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+# ---- middlewares -----------------------------------------------------------
+
+
+@web.middleware
+async def access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One ``http_request`` event per request: never bodies, never auth."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        if CALL_ID_HEADER in request:
+            fields["call_id"] = request[CALL_ID_HEADER]
+        _log.info("http_request", **fields)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own refusals (404, 405, 413) and any bug become JSON, never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        kind = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(error.status, "http_error")
+        headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
+        return error_response(error.status, kind, error.reason, **headers)
+    except Exception as error:  # a bug of ours: logged with its traceback, answered without
+        _log.error("http_handler_failed", path=request.path, exc_info=error)
+        return error_response(500, "internal_error", f"internal error ({type(error).__name__})")
+
+
+def bearer_auth(token: Optional[str]) -> Any:
+    """Require ``Authorization: Bearer <token>`` (compared in constant time)."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    @web.middleware
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if expected is None or request.path in _OPEN_PATHS:
+            return await handler(request)
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return error_response(
+                401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
+                **{"WWW-Authenticate": 'Bearer realm="apiary"'},
+            )
+        return await handler(request)
+
+    return check
+
+
+# ---- request bodies -------------------------------------------------------------
+
+
+class BadRequest(Exception):
+    """The body is not what the endpoint takes; the message says why."""
+
+
+async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any]:
+    raw = await request.read()  # over client_max_size: aiohttp raises 413 here
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"the body must be a JSON object, not {type(body).__name__}")
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise BadRequest(f"unknown key {unknown[0]!r} in the body (allowed: {', '.join(allowed)})")
+    for key, kind in (("inputs", dict), ("auth", dict), ("account", str)):
+        if key in body and body[key] is not None and not isinstance(body[key], kind):
+            expected = "an object" if kind is dict else "a string"
+            raise BadRequest(f"{key!r} must be {expected}, not {type(body[key]).__name__}")
+    return body
+
+
+def _result_response(request: web.Request, result: Any) -> web.Response:
+    payload = result_to_dict(result)
+    return web.json_response(
+        payload, status=status_for(payload), headers={CALL_ID_HEADER: request[CALL_ID_HEADER]},
+        dumps=lambda data: json.dumps(data, default=str),
+    )
+
+
+# ---- handlers ------------------------------------------------------------------
+
+
+async def list_integrations(request: web.Request) -> web.Response:
+    return web.json_response(request.app[HOST_KEY].list())
+
+
+async def describe_integration(request: web.Request) -> web.Response:
+    item = request.app[HOST_KEY].describe(request.match_info["id"])
+    if item is None:
+        return error_response(404, "unknown_integration", f"no integration {request.match_info['id']!r} is installed")
+    return web.json_response(item)
+
+
+async def call_action(request: web.Request) -> web.Response:
+    try:
+        body = await _body(request, ("inputs", "auth", "account"))
+    except BadRequest as error:
+        return error_response(400, "bad_request", str(error))
+    request[CALL_ID_HEADER] = new_call_id()
+    result = await request.app[HOST_KEY].call(
+        request.match_info["id"],
+        request.match_info["action"],
+        body.get("inputs") or {},
+        auth=body.get("auth"),
+        account=body.get("account"),
+        call_id=request[CALL_ID_HEADER],
+    )
+    return _result_response(request, result)
+
+
+async def connected_account(request: web.Request) -> web.Response:
+    try:
+        body = await _body(request, ("auth", "account"))
+    except BadRequest as error:
+        return error_response(400, "bad_request", str(error))
+    request[CALL_ID_HEADER] = new_call_id()
+    result = await request.app[HOST_KEY].connected_account(
+        request.match_info["id"], auth=body.get("auth"), account=body.get("account"), call_id=request[CALL_ID_HEADER]
+    )
+    return _result_response(request, result)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if "openapi" not in state:  # the installed set is fixed for the process: build once
+        host = request.app[HOST_KEY]
+        from .._version import __version__
+
+        described = [host.describe(item["id"]) for item in host.list()]
+        state["openapi"] = openapi_document([item for item in described if item], __version__)
+    return web.json_response(state["openapi"])
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if state.get("draining"):
+        return error_response(503, "not_ready", "draining: the server is shutting down")
+    if not request.app[HOST_KEY].is_open:
+        return error_response(503, "not_ready", "starting: the host is not open yet")
+    return web.json_response({"status": "ready", "integrations": len(request.app[HOST_KEY].registry.records)})
+
+
+# ---- the application ----------------------------------------------------------------
+
+
+def build_app(config: HostConfig, token: Optional[str]) -> web.Application:
+    """The application for ``config``; the host opens on start-up and
+    closes on clean-up (after in-flight requests finished)."""
+    app = web.Application(
+        client_max_size=config.serve.max_body_bytes,
+        middlewares=[access_log, json_errors, bearer_auth(token)],
+    )
+    app[HOST_KEY] = Host(config)
+    app[STATE_KEY] = {}
+
+    async def host_lifetime(app: web.Application):
+        async with app[HOST_KEY]:
+            yield
+
+    async def start_draining(app: web.Application) -> None:
+        app[STATE_KEY]["draining"] = True
+
+    app.cleanup_ctx.append(host_lifetime)
+    app.on_shutdown.append(start_draining)
+    app.router.add_get("/integrations", list_integrations)
+    app.router.add_get("/integrations/{id}", describe_integration)
+    app.router.add_post("/integrations/{id}/actions/{action}", call_action)
+    app.router.add_post("/integrations/{id}/account", connected_account)
+    app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
