@@ -46,8 +46,13 @@ def validation_result(message: str, source: str, prop: Any = None, value: Any = 
 
 
 def result_to_dict(result: IntegrationResult) -> Dict[str, Any]:
-    """``result`` as JSON-ready data: ``{"version", "type", "result"}``."""
+    """``result`` as JSON-ready data: ``{"version", "type", "result"}``.
+
+    A dataclass payload (``ActionResult``...) becomes a dict of its fields,
+    shallowly: ``dataclasses.asdict`` would deep-copy the action's data, the
+    largest cost of answering a call over HTTP, for nothing.
+    """
     payload = result.result
     if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
-        payload = dataclasses.asdict(payload)
+        payload = {field.name: getattr(payload, field.name) for field in dataclasses.fields(payload)}
     return {"version": result.version, "type": result.type.value, "result": payload}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
@@ -17,7 +18,7 @@ from aiohttp import web
 
 from ..config import HostConfig
 from ..host import Host
-from ..logs import get_logger
+from ..logs import get_logger, is_enabled
 from ..results import result_to_dict
 from ..router import new_call_id
 from .errors import error_response
@@ -36,36 +37,42 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # ---- middlewares -----------------------------------------------------------
 
 
-@web.middleware
-async def access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """One ``http_request`` event per request: never bodies, never auth."""
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
+def front(token: Optional[str]) -> Any:
+    """The one middleware every request passes: bearer auth (compared in
+    constant time), JSON for every refusal and for any bug (never a
+    traceback), and the ``http_request`` access-log event (never bodies or
+    auth). One layer rather than three: each costs on every request."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        response = await _answer(request, handler, expected)
+        if is_enabled(logging.INFO):
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            }
+            if CALL_ID_HEADER in request:
+                fields["call_id"] = request[CALL_ID_HEADER]
+            _log.info("http_request", **fields)
         return response
-    except web.HTTPException as error:
-        status = error.status
-        raise
-    finally:
-        fields = {
-            "method": request.method,
-            "path": request.path,
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-        }
-        if CALL_ID_HEADER in request:
-            fields["call_id"] = request[CALL_ID_HEADER]
-        _log.info("http_request", **fields)
+
+    return middleware
 
 
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """aiohttp's own refusals (404, 405, 413) and any bug become JSON, never a traceback."""
+async def _answer(request: web.Request, handler: Handler, expected: Optional[bytes]) -> web.StreamResponse:
+    if expected is not None and request.path not in _OPEN_PATHS:
+        if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
+            return error_response(
+                401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
+                **{"WWW-Authenticate": 'Bearer realm="apiary"'},
+            )
     try:
         return await handler(request)
-    except web.HTTPException as error:
+    except web.HTTPException as error:  # aiohttp's own refusals: 404, 405, 413
         if error.status < 400:
             raise
         kind = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(error.status, "http_error")
@@ -74,25 +81,6 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception as error:  # a bug of ours: logged with its traceback, answered without
         _log.error("http_handler_failed", path=request.path, exc_info=error)
         return error_response(500, "internal_error", f"internal error ({type(error).__name__})")
-
-
-def bearer_auth(token: Optional[str]) -> Any:
-    """Require ``Authorization: Bearer <token>`` (compared in constant time)."""
-    expected = f"Bearer {token}".encode() if token else None
-
-    @web.middleware
-    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if expected is None or request.path in _OPEN_PATHS:
-            return await handler(request)
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            return error_response(
-                401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
-                **{"WWW-Authenticate": 'Bearer realm="apiary"'},
-            )
-        return await handler(request)
-
-    return check
 
 
 # ---- request bodies -------------------------------------------------------------
@@ -112,7 +100,7 @@ async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any
         raise BadRequest(f"the body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(body).__name__}")
-    unknown = sorted(set(body) - set(allowed))
+    unknown = [] if body.keys() <= set(allowed) else sorted(set(body) - set(allowed))
     if unknown:
         raise BadRequest(f"unknown key {unknown[0]!r} in the body (allowed: {', '.join(allowed)})")
     for key, kind in (("inputs", dict), ("auth", dict), ("account", str)):
@@ -205,7 +193,7 @@ def build_app(config: HostConfig, token: Optional[str]) -> web.Application:
     closes on clean-up (after in-flight requests finished)."""
     app = web.Application(
         client_max_size=config.serve.max_body_bytes,
-        middlewares=[access_log, json_errors, bearer_auth(token)],
+        middlewares=[front(token)],
     )
     app[HOST_KEY] = Host(config)
     app[STATE_KEY] = {}
