@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
@@ -42,30 +43,45 @@ def front(token: Optional[str]) -> Any:
     constant time), JSON for every refusal and for any bug (never a
     traceback), and the ``http_request`` access-log event (never bodies or
     auth). One layer rather than three: each costs on every request."""
-    expected = f"Bearer {token}".encode() if token else None
+    expected = token.encode() if token else None
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
-        response = await _answer(request, handler, expected)
-        if is_enabled(logging.INFO):
-            fields = {
-                "method": request.method,
-                "path": request.path,
-                "status": response.status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            }
-            if CALL_ID_HEADER in request:
-                fields["call_id"] = request[CALL_ID_HEADER]
-            _log.info("http_request", **fields)
-        return response
+        status = 499  # what the log says when the request is cancelled (shutdown after the grace period)
+        try:
+            response = await _answer(request, handler, expected)
+            status = response.status
+            return response
+        finally:
+            if is_enabled(logging.INFO) or status == 499:
+                fields = {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                }
+                if CALL_ID_HEADER in request:
+                    fields["call_id"] = request[CALL_ID_HEADER]
+                if status == 499:
+                    _log.warning("http_request", cancelled=True, **fields)
+                else:
+                    _log.info("http_request", **fields)
 
     return middleware
 
 
+def _authorized(request: web.Request, expected: bytes) -> bool:
+    """``Authorization: Bearer <token>``, the scheme in any case (RFC 9110),
+    the token compared in constant time."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    given = credentials.strip().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, expected) and scheme.lower() == "bearer"
+
+
 async def _answer(request: web.Request, handler: Handler, expected: Optional[bytes]) -> web.StreamResponse:
     if expected is not None and request.path not in _OPEN_PATHS:
-        if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
+        if not _authorized(request, expected):
             return error_response(
                 401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
                 **{"WWW-Authenticate": 'Bearer realm="apiary"'},
@@ -95,26 +111,49 @@ async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(body).__name__}")
     unknown = [] if body.keys() <= set(allowed) else sorted(set(body) - set(allowed))
     if unknown:
         raise BadRequest(f"unknown key {unknown[0]!r} in the body (allowed: {', '.join(allowed)})")
     for key, kind in (("inputs", dict), ("auth", dict), ("account", str)):
-        if key in body and body[key] is not None and not isinstance(body[key], kind):
+        if key in body and not isinstance(body[key], kind):
             expected = "an object" if kind is dict else "a string"
             raise BadRequest(f"{key!r} must be {expected}, not {type(body[key]).__name__}")
     return body
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError("non-finite numbers are not JSON")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as null: they have no JSON form."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(inner) for inner in value]
+    return value
+
+
+def _dumps(data: Any) -> str:
+    try:
+        return json.dumps(data, default=str, allow_nan=False)
+    except ValueError:  # an integration returned NaN or an infinity somewhere
+        return json.dumps(_finite(data), default=str, allow_nan=False)
+
+
 def _result_response(request: web.Request, result: Any) -> web.Response:
     payload = result_to_dict(result)
     return web.json_response(
-        payload, status=status_for(payload), headers={CALL_ID_HEADER: request[CALL_ID_HEADER]},
-        dumps=lambda data: json.dumps(data, default=str),
+        payload, status=status_for(payload), headers={CALL_ID_HEADER: request[CALL_ID_HEADER]}, dumps=_dumps
     )
 
 
@@ -162,14 +201,7 @@ async def connected_account(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    state = request.app[STATE_KEY]
-    if "openapi" not in state:  # the installed set is fixed for the process: build once
-        host = request.app[HOST_KEY]
-        from .._version import __version__
-
-        described = [host.describe(item["id"]) for item in host.list()]
-        state["openapi"] = openapi_document([item for item in described if item], __version__)
-    return web.json_response(state["openapi"])
+    return web.json_response(request.app[STATE_KEY]["openapi"])
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -199,7 +231,15 @@ def build_app(config: HostConfig, token: Optional[str]) -> web.Application:
     app[STATE_KEY] = {}
 
     async def host_lifetime(app: web.Application):
-        async with app[HOST_KEY]:
+        async with app[HOST_KEY] as host:
+            # Built once, as the host starts: every worker and every request
+            # sees the same document, whatever was called before.
+            from .._version import __version__
+
+            described = [host.describe(item["id"]) for item in host.list()]
+            app[STATE_KEY]["openapi"] = openapi_document(
+                [item for item in described if item], __version__, secured=token is not None
+            )
             yield
 
     async def start_draining(app: web.Application) -> None:

@@ -150,8 +150,9 @@ def _catalog_operations() -> Dict[str, Any]:
     }
 
 
-def openapi_document(integrations: List[Mapping[str, Any]], version: str) -> Dict[str, Any]:
-    """The document for ``integrations`` (``Host.describe`` data)."""
+def openapi_document(integrations: List[Mapping[str, Any]], version: str, secured: bool = True) -> Dict[str, Any]:
+    """The document for ``integrations`` (``Host.describe`` data); ``secured``
+    when the server requires a bearer token."""
     paths = _catalog_operations()
     components: Dict[str, Any] = {}
     for integration in integrations:
@@ -166,7 +167,7 @@ def openapi_document(integrations: List[Mapping[str, Any]], version: str) -> Dic
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            **({"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}} if secured else {}),
         },
-        "security": [{"bearer": []}],
+        **({"security": [{"bearer": []}]} if secured else {}),
     }
