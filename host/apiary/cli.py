@@ -164,6 +164,13 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--log-format", choices=["auto", "json", "console"], help="log rendering (default from config)")
     common.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="log level (default from config)")
 
+    # What a call takes besides its inputs (call and account share it).
+    calling = argparse.ArgumentParser(add_help=False)
+    calling.add_argument("integration", metavar="ID")
+    calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
+    calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
+    calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
+
     parser = argparse.ArgumentParser(
         prog="apiary",
         description="Run many API integrations in one process.",
@@ -184,24 +191,18 @@ def _parser() -> argparse.ArgumentParser:
 
     call = commands.add_parser(
         "call",
-        parents=[common],
+        parents=[common, calling],
         help="run one action and print its result as JSON",
         description="Run one action and print its result as JSON. Exit codes: 0 result, 1 action error, "
         "2 usage error, 3 validation error, 4 host error.",
     )
-    call.add_argument("integration", metavar="ID")
     call.add_argument("action", metavar="ACTION")
     call.add_argument("--input", metavar="JSON|@FILE", default="{}", help="the action's inputs (default {})")
-    call.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
-    call.add_argument("--account", metavar="NAME", help="a named account from the host config")
-    call.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
     call.set_defaults(handler=cmd_call)
 
-    account = commands.add_parser("account", parents=[common], help="whose account the credentials belong to")
-    account.add_argument("integration", metavar="ID")
-    account.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
-    account.add_argument("--account", metavar="NAME", help="a named account from the host config")
-    account.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
+    account = commands.add_parser(
+        "account", parents=[common, calling], help="whose account the credentials belong to"
+    )
     account.set_defaults(handler=cmd_call)
 
     serve = commands.add_parser(
