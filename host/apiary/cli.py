@@ -155,6 +155,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _entries(values: Optional[List[str]]) -> List[str]:
+    """``--include a,b --include c`` as ``[a, b, c]``."""
+    return [entry.strip() for value in values or [] for entry in value.split(",") if entry.strip()]
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .mcp import McpError, select_tools, selection, serve, tools_table
+
+    host = _host(args)
+    _configure_logging(host)  # stderr: on stdio, stdout carries protocol messages only
+    include, exclude = selection(host.config, _entries(args.include), _entries(args.exclude))
+    if args.list:
+        from ._render import to_json
+
+        if host.config.eager:
+            host.registry.load_all()
+        tools = select_tools(host, include, exclude)
+        if args.json:
+            print(to_json([
+                {"name": t.name, "integration": t.integration, "action": t.action, "description": t.description}
+                for t in tools
+            ]))
+        else:
+            print(tools_table(tools))
+        return EXIT_OK
+    try:
+        asyncio.run(serve(host, include, exclude, http=args.http, bind=args.host, port=args.port))
+    except McpError as error:
+        raise UsageError(str(error)) from None
+    return EXIT_OK
+
+
 # ---- parser ------------------------------------------------------------
 
 
@@ -215,6 +249,29 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default from config: 8080)")
     serve.set_defaults(handler=cmd_serve)
+
+    mcp = commands.add_parser(
+        "mcp",
+        parents=[common],
+        help="serve every installed action as an MCP tool (stdio, or streamable HTTP)",
+        description="Serve every installed action as a Model Context Protocol tool named "
+        "{integration}__{action}: over stdio by default (stdout carries protocol messages only, logs go "
+        "to stderr), or over the streamable HTTP transport at http://HOST:PORT/mcp with --http.",
+    )
+    mcp.add_argument("--http", action="store_true", help="serve the streamable HTTP transport instead of stdio")
+    mcp.add_argument("--host", default="127.0.0.1", help="with --http: address to listen on (default 127.0.0.1)")
+    mcp.add_argument("--port", type=int, default=8000, help="with --http: port to listen on (default 8000)")
+    mcp.add_argument("--list", action="store_true", help="print the tools that would be exposed, and exit")
+    mcp.add_argument("--json", action="store_true", help="with --list: print JSON")
+    mcp.add_argument(
+        "--include", action="append", metavar="ID[.ACTION][,...]",
+        help="expose only these integrations/actions (repeatable; replaces mcp.include of the config)",
+    )
+    mcp.add_argument(
+        "--exclude", action="append", metavar="ID[.ACTION][,...]",
+        help="leave these integrations/actions out (repeatable; replaces mcp.exclude of the config)",
+    )
+    mcp.set_defaults(handler=cmd_mcp)
 
     check = commands.add_parser("check", parents=[common], help="validate every installed integration")
     check.add_argument("--json", action="store_true", help="print JSON")

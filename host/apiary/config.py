@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from types import MappingProxyType
 from pathlib import Path
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Union
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 CONFIG_ENV = "APIARY_CONFIG"
 DEFAULT_ACCOUNT = "default"
@@ -53,6 +53,15 @@ class ServeConfig(NamedTuple):
     token: Optional[Mapping[str, str]] = None
 
 
+class McpConfig(NamedTuple):
+    """``apiary mcp``: which actions become tools. Entries are integration ids
+    (``"github"``) or single actions (``"github.create_issue"``); an empty
+    ``include`` means every installed action; ``exclude`` wins over it."""
+
+    include: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = ()
+
+
 class IntegrationSettings(NamedTuple):
     """What the host config says about one integration."""
 
@@ -70,6 +79,7 @@ class HostConfig(NamedTuple):
     logging: LoggingConfig = LoggingConfig()
     pool: PoolConfig = PoolConfig()
     serve: ServeConfig = ServeConfig()
+    mcp: McpConfig = McpConfig()
     integrations: Mapping[str, IntegrationSettings] = _NO_ENTRIES
     # Upstream origin -> origin to send its requests to instead (off when empty).
     upstreams: Mapping[str, str] = _NO_ENTRIES
@@ -221,6 +231,19 @@ def _env_reference(value: Any, key: str) -> Mapping[str, str]:
     return dict(value)
 
 
+def _selection(value: Any, key: str) -> Tuple[str, ...]:
+    """A list of integration ids and ``integration.action`` names."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of integration ids or \"integration.action\" names, got {value!r}")
+    for index, entry in enumerate(value):
+        if not isinstance(entry, str) or not entry.strip(".") or entry.startswith(".") or entry.endswith("."):
+            raise ConfigError(
+                f"{key}[{index}]: expected an integration id (\"github\") or an action (\"github.create_issue\"), "
+                f"got {entry!r}"
+            )
+    return tuple(value)
+
+
 def _upstreams(value: Any, key: str) -> Dict[str, str]:
     return {
         normalize_origin(origin, f"{key}.{origin!r}"): normalize_origin(target, f"{key}.{origin!r}")
@@ -238,6 +261,7 @@ _SECTIONS = {
         "grace_period": _positive_number,
         "token": _env_reference,
     },
+    "mcp": {"include": _selection, "exclude": _selection},
     "pool": {
         "limit": _positive_int,
         "limit_per_host": _positive_int,
@@ -254,7 +278,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Option
     base = base or HostConfig()
     unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, pool, serve, upstreams)")
+        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, mcp, pool, serve, upstreams)")
     sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
     integrations = dict(base.integrations)
     integrations.update(_integrations(data.get("integrations", {}), "integrations"))
@@ -264,6 +288,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Option
         logging=base.logging._replace(**sections["logging"]),
         pool=base.pool._replace(**sections["pool"]),
         serve=base.serve._replace(**sections["serve"]),
+        mcp=base.mcp._replace(**sections["mcp"]),
         integrations=integrations,
         upstreams={**base.upstreams, **_upstreams(data.get("upstreams", {}), "upstreams")},
         source=source,

@@ -86,3 +86,16 @@ async def test_call_runs_against_a_fake_through_the_override(fresh_venv_with_plu
     assert result["result"]["data"]["body"]["path"] == "/things"
     assert result["result"]["data"]["body"]["query"] == {"page": "2"}
     assert '"upstream_overridden"' in called.stderr
+
+
+def test_every_host_subpackage_is_in_the_installed_distribution(fresh_venv_with_plugins):
+    """A package missing from pyproject's list installs fine editable but not from a wheel."""
+    host_package = REPO / "host" / "apiary"
+    expected = {path.parent.relative_to(host_package.parent).as_posix().replace("/", ".")
+                for path in host_package.rglob("__init__.py")}
+    python = fresh_venv_with_plugins / "bin" / "python"
+    code = "import importlib, sys; [importlib.import_module(name) for name in sys.argv[1:]]; print('ok')"
+    imported = subprocess.run([str(python), "-c", code, *sorted(expected)], capture_output=True, text=True)
+    assert imported.stdout.strip() == "ok", imported.stderr
+    for name in ("apiary.web", "apiary.mcp"):
+        assert name in expected

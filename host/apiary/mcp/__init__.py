@@ -1,0 +1,86 @@
+"""``apiary mcp``: every installed action as a Model Context Protocol tool.
+
+A thin face over ``Host``, like the HTTP one: ``tools`` decides which
+actions become tools and under which names, ``server`` answers
+``tools/list`` and ``tools/call`` through ``host.call`` over stdio (the
+default) or the streamable HTTP transport (``/mcp``). The host is entered
+once for the server's lifetime, so every call shares one pool.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, List, Optional, Sequence, Tuple
+
+from ..config import HostConfig
+from ..host import Host
+from ..logs import get_logger
+from .tools import ToolSpec, build_tools, tools_table, unknown_entries
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class McpError(Exception):
+    """The server cannot start as asked; the message says why."""
+
+
+def selection(config: HostConfig, include: Optional[Sequence[str]] = None, exclude: Optional[Sequence[str]] = None) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """The include and exclude lists in force: a flag's list replaces the config's."""
+    return (
+        tuple(include) if include else config.mcp.include,
+        tuple(exclude) if exclude else config.mcp.exclude,
+    )
+
+
+def select_tools(host: Host, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> List[ToolSpec]:
+    """The tools of ``host`` under the selection, warning (on the log) about
+    selection entries that name nothing installed and actions left out."""
+    log = get_logger("apiary.mcp")
+    tools, skipped = build_tools(host.registry, include, exclude)
+    installed = [
+        (record.id, action) for record in host.registry.records for action in record.declared("actions")
+    ]
+    for entry in unknown_entries([*include, *exclude], installed):
+        log.warning("mcp_selection_unknown", entry=entry, note="names no installed integration or action")
+    for reason in skipped:
+        log.warning("mcp_tool_skipped", reason=reason)
+    return tools
+
+
+async def serve(
+    host: Host,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    http: bool = False,
+    bind: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Enter ``host`` and serve its selected tools until the client leaves
+    (stdio) or SIGTERM/SIGINT (HTTP)."""
+    from .server import McpFace, run_http, run_stdio
+
+    token = None
+    if http:
+        from ..web import ServeError, resolve_token
+
+        try:
+            token = resolve_token(host.config)
+        except ServeError as error:
+            raise McpError(str(error)) from None
+        if token is None and bind not in LOOPBACK:
+            raise McpError(
+                f"refusing to listen on {bind} without a token: set APIARY_TOKEN (or serve.token in the "
+                "config) so clients must authenticate, or listen on 127.0.0.1"
+            )
+    async with host:
+        face = McpFace(host, select_tools(host, include, exclude))
+        log = get_logger("apiary.mcp")
+        log.info("mcp_started", transport="http" if http else "stdio", tools=len(face.tools))
+        if http:
+            print(f"apiary: MCP (streamable HTTP) on http://{bind}:{port}/mcp", file=sys.stderr, flush=True)
+            await run_http(face, bind, port, token)
+        else:
+            await run_stdio(face)
+
+
+__all__ = ["McpError", "ToolSpec", "build_tools", "select_tools", "selection", "serve", "tools_table"]

@@ -1,0 +1,213 @@
+"""The MCP server: ``tools/list`` and ``tools/call`` over ``Host``.
+
+The handlers only translate, like the HTTP face: a tool name to its
+integration and action, arguments to inputs, the ``IntegrationResult`` to a
+``CallToolResult``. Routing, validation, credentials (from the host config
+and environment: MCP clients pass none), hooks and logs all happen in
+``host.call``. Every failure (unknown tool, bad arguments, an action error,
+a host error, a bug of ours) becomes a tool result with ``isError`` and a
+message an LLM can act on, never a protocol error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Sequence
+
+import mcp_types as types
+from mcp.server.lowlevel import Server
+
+from .._version import __version__
+from ..host import Host
+from ..logs import get_logger
+from ..results import ErrorKind, result_to_dict
+from .tools import ToolSpec
+
+SERVER_NAME = "apiary"
+_log = get_logger("apiary.mcp")
+_SCHEMA_PATH = re.compile(r"^\[[^\]]*\],\s*")
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _text(text: str) -> List[types.TextContent]:
+    return [types.TextContent(text=text)]
+
+
+def _error(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=_text(text), is_error=True)
+
+
+def _validation_message(tool: ToolSpec, problem: Dict[str, Any]) -> str:
+    """One readable sentence per schema error, naming the property."""
+    raw = str(problem.get("message") or "")
+    details = "; ".join(
+        _SCHEMA_PATH.sub("", line.strip().rstrip(",")) for line in raw.split(",\n") if line.strip().rstrip(",")
+    ) or "does not match the schema"
+    prop = problem.get("property")
+    where = f"property {prop!r}" if prop else "the arguments"
+    source = problem.get("source")
+    if source == "output":
+        return (
+            f"Tool {tool.name} ({tool.full_name}) returned output that does not match its output schema "
+            f"({where}: {details}). This is a fault of the integration, not of your arguments."
+        )
+    if source == "auth":
+        return (
+            f"The credentials configured for the {tool.integration} integration are invalid ({where}: {details}). "
+            "They come from the Apiary host configuration; arguments cannot fix this."
+        )
+    return (
+        f"Invalid arguments for tool {tool.name}: {where}: {details}. "
+        "Fix the arguments to match the tool's input schema and call it again."
+    )
+
+
+_HOST_ERROR_ADVICE = {
+    ErrorKind.UPSTREAM_ERROR.value: "The upstream API failed; retrying later or with other arguments may help.",
+    ErrorKind.TIMEOUT.value: "The action took too long; try again, perhaps asking for less.",
+    ErrorKind.CREDENTIALS.value: "Credentials come from the Apiary host configuration and environment; "
+    "the user must configure them.",
+    ErrorKind.INTEGRATION_BROKEN.value: "The integration cannot run in this Apiary installation; use another tool.",
+    ErrorKind.HANDLER_ERROR.value: "The integration's code failed; retrying with the same arguments will likely fail again.",
+}
+
+
+def render_result(tool: ToolSpec, result: Any) -> types.CallToolResult:
+    """A host ``IntegrationResult`` as an MCP tool result."""
+    document = result_to_dict(result)
+    kind, payload = document["type"], document["result"]
+    payload = payload if isinstance(payload, dict) else {"message": str(payload)}
+    if kind == "action":
+        data = payload.get("data")
+        structured = data if tool.output_schema is not None and isinstance(data, dict) else None
+        return types.CallToolResult(content=_text(to_json(data)), structured_content=structured)
+    if kind == "action_error":
+        return _error(f"Tool {tool.name} ({tool.full_name}) reported an error: {payload.get('message')}")
+    if kind == "validation_error":
+        return _error(_validation_message(tool, payload))
+    error = payload.get("error", "error")
+    advice = _HOST_ERROR_ADVICE.get(error, "")
+    return _error(f"Tool {tool.name} ({tool.full_name}) failed ({error}): {payload.get('message')}. {advice}".rstrip())
+
+
+class McpFace:
+    """The tool table and the handlers over one entered ``Host``."""
+
+    def __init__(self, host: Host, tools: Sequence[ToolSpec]) -> None:
+        self.host = host
+        self.tools = {tool.name: tool for tool in tools}
+
+    def _tool(self, spec: ToolSpec) -> types.Tool:
+        return types.Tool(
+            name=spec.name,
+            title=spec.full_name,
+            description=spec.description,
+            input_schema=spec.input_schema,
+            output_schema=spec.output_schema,
+        )
+
+    async def list_tools(self, ctx: Any, params: Optional[types.PaginatedRequestParams]) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[self._tool(spec) for spec in self.tools.values()])
+
+    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        spec = self.tools.get(params.name)
+        if spec is None:
+            return _error(
+                f"Unknown tool {params.name!r}. Call tools/list for the tools this server offers "
+                f"({len(self.tools)} of them)."
+            )
+        arguments = params.arguments
+        if arguments is not None and not isinstance(arguments, dict):
+            return _error(f"Invalid arguments for tool {spec.name}: expected a JSON object.")
+        try:
+            result = await self.host.call(spec.integration, spec.action, dict(arguments or {}))
+            return render_result(spec, result)
+        except Exception as error:  # a bug of ours: logged with its traceback, answered without
+            _log.error("mcp_call_failed", tool=spec.name, exc_info=error)
+            return _error(f"Tool {spec.name} failed inside Apiary ({type(error).__name__}); this is not about your arguments.")
+
+    def server(self) -> Server:
+        return Server(
+            SERVER_NAME,
+            version=__version__,
+            instructions="Apiary: every installed API integration action as a tool named {integration}__{action}.",
+            on_list_tools=self.list_tools,
+            on_call_tool=self.call_tool,
+        )
+
+
+# ---- transports ------------------------------------------------------------------
+
+
+async def run_stdio(face: McpFace) -> None:
+    """Serve over stdin/stdout until the client closes stdin."""
+    from mcp.server.stdio import stdio_server
+
+    server = face.server()
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+def http_app(face: McpFace, bind: str = "127.0.0.1", token: Optional[str] = None) -> Any:
+    """The streamable HTTP ASGI app (Starlette), endpoint ``/mcp``; with a
+    ``token`` every request needs ``Authorization: Bearer <token>``."""
+    app = face.server().streamable_http_app(streamable_http_path="/mcp", host=bind)
+    return app if token is None else _BearerGuard(app, token)
+
+
+class _BearerGuard:
+    """ASGI middleware: refuse HTTP requests without the bearer token
+    (compared in constant time) with a JSON 401."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.expected = token.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import hmac
+
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            scheme, _, given = headers.get(b"authorization", b"").partition(b" ")
+            if not (hmac.compare_digest(given.strip(), self.expected) and scheme.lower() == b"bearer"):
+                body = to_json({"error": "unauthorized", "message": "send 'Authorization: Bearer <token>'"}).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b'Bearer realm="apiary"'),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+async def run_http(face: McpFace, bind: str, port: int, token: Optional[str] = None) -> None:
+    """Serve the streamable HTTP transport with uvicorn until SIGTERM/SIGINT."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            # Stop cleanly (the host closes its pool, exit status 0) rather
+            # than re-raising the signal once uvicorn has shut down.
+            getattr(self, "_captured_signals", []).clear()
+
+    config = uvicorn.Config(
+        http_app(face, bind, token),
+        host=bind,
+        port=port,
+        log_config=None,  # our logging set-up (stderr) instead of uvicorn's (access log on stdout)
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=face.host.config.serve.grace_period,
+    )
+    await _Server(config).serve()
