@@ -111,7 +111,7 @@ async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
+        body = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
     except RecursionError:
@@ -143,11 +143,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
+# Made once: json.loads/dumps with options build a new decoder/encoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_ENCODER = json.JSONEncoder(default=str, allow_nan=False)
+
+
 def _dumps(data: Any) -> str:
     try:
-        return json.dumps(data, default=str, allow_nan=False)
+        return _ENCODER.encode(data)
     except ValueError:  # an integration returned NaN or an infinity somewhere
-        return json.dumps(_finite(data), default=str, allow_nan=False)
+        return _ENCODER.encode(_finite(data))
 
 
 def _result_response(request: web.Request, result: Any) -> web.Response:
