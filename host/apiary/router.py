@@ -145,7 +145,7 @@ class Router:
             return await integration.execute_action(action, {} if inputs is None else inputs, context)
 
         call = CallInfo(call_id or new_call_id(), integration_id, action, account)
-        return await self._run(call, auth, timeout, precheck, operation)
+        return await self._run(call, self._attempt(call, auth, timeout, precheck, operation))
 
     async def connected_account(
         self,
@@ -167,23 +167,18 @@ class Router:
             return await integration.get_connected_account(context)
 
         call = CallInfo(call_id or new_call_id(), integration_id, "connected_account", account)
-        return await self._run(call, auth, timeout, precheck, operation)
+        return await self._run(call, self._attempt(call, auth, timeout, precheck, operation))
 
     # ---- the one path every call takes ------------------------------------
 
-    async def _run(
-        self,
-        call: CallInfo,
-        auth: Optional[Dict[str, Any]],
-        timeout: Optional[float],
-        precheck: Precheck,
-        operation: Operation,
-    ) -> IntegrationResult:
+    async def _run(self, call: CallInfo, attempt: Awaitable[IntegrationResult]) -> IntegrationResult:
+        """Await ``attempt`` as ``call``: its ids bound for logs and hooks,
+        its secrets bound for redaction, ``apiary_after_call`` told after."""
         started = time.perf_counter()
         call_token = current_call.set(call)
         secrets_token = bind_secrets(())
         try:
-            result = await self._attempt(call, auth, timeout, precheck, operation)
+            result = await attempt
             self._safe_hook(
                 "apiary_after_call", call=call, result=result, duration_ms=(time.perf_counter() - started) * 1000
             )
