@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 from autohive_integrations_sdk import IntegrationResult, ResultType, __version__ as sdk_version
 
@@ -53,6 +53,12 @@ def result_to_dict(result: IntegrationResult) -> Dict[str, Any]:
     largest cost of answering a call over HTTP, for nothing.
     """
     payload = result.result
-    if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
-        payload = {field.name: getattr(payload, field.name) for field in dataclasses.fields(payload)}
+    names = _FIELD_NAMES.get(type(payload))
+    if names is None and dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+        names = _FIELD_NAMES[type(payload)] = tuple(field.name for field in dataclasses.fields(payload))
+    if names is not None:
+        payload = {name: getattr(payload, name) for name in names}
     return {"version": result.version, "type": result.type.value, "result": payload}
+
+
+_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}  # per dataclass type: dataclasses.fields() is slow

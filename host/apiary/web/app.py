@@ -252,9 +252,10 @@ def build_app(config: HostConfig, token: Optional[str]) -> web.Application:
 
     app.cleanup_ctx.append(host_lifetime)
     app.on_shutdown.append(start_draining)
+    # The calls' route first: aiohttp tries routes sharing a prefix in order.
+    app.router.add_post("/integrations/{id}/actions/{action}", call_action)
     app.router.add_get("/integrations", list_integrations)
     app.router.add_get("/integrations/{id}", describe_integration)
-    app.router.add_post("/integrations/{id}/actions/{action}", call_action)
     app.router.add_post("/integrations/{id}/account", connected_account)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/healthz", healthz)
