@@ -17,9 +17,6 @@ from ..host import Host
 from ..logs import get_logger
 from .tools import ToolSpec, build_tools, tools_table, unknown_entries
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
 class McpError(Exception):
     """The server cannot start as asked; the message says why."""
 
@@ -61,17 +58,12 @@ async def serve(
 
     token = None
     if http:
-        from ..web import ServeError, resolve_token
+        from ..access import AccessError, listening_token
 
         try:
-            token = resolve_token(host.config)
-        except ServeError as error:
+            token = listening_token(host.config, bind)
+        except AccessError as error:
             raise McpError(str(error)) from None
-        if token is None and bind not in LOOPBACK:
-            raise McpError(
-                f"refusing to listen on {bind} without a token: set APIARY_TOKEN (or serve.token in the "
-                "config) so clients must authenticate, or listen on 127.0.0.1"
-            )
     async with host:
         face = McpFace(host, select_tools(host, include, exclude))
         log = get_logger("apiary.mcp")

@@ -19,6 +19,7 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 
 from .._version import __version__
+from ..access import bearer_matches
 from ..host import Host
 from ..logs import get_logger
 from ..results import ErrorKind, result_to_dict
@@ -168,12 +169,9 @@ class _BearerGuard:
         self.expected = token.encode()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        import hmac
-
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
-            scheme, _, given = headers.get(b"authorization", b"").partition(b" ")
-            if not (hmac.compare_digest(given.strip(), self.expected) and scheme.lower() == b"bearer"):
+            if not bearer_matches(headers.get(b"authorization", b""), self.expected):
                 body = to_json({"error": "unauthorized", "message": "send 'Authorization: Bearer <token>'"}).encode()
                 await send(
                     {

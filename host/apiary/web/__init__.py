@@ -9,33 +9,17 @@ the factory for gunicorn's aiohttp worker (one process per core)::
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Optional
 
 from aiohttp import web
 
+from ..access import AccessError, listening_token, resolve_token
 from ..config import HostConfig, load_config
 from .app import build_app
 
-TOKEN_ENV = "APIARY_TOKEN"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-class ServeError(Exception):
-    """The server cannot start as asked; the message says why."""
-
-
-def resolve_token(config: HostConfig) -> Optional[str]:
-    """The bearer token clients must send: ``serve.token``'s variable, else
-    ``APIARY_TOKEN``; ``None`` when neither is set."""
-    if config.serve.token is not None:
-        name = config.serve.token["env"]
-        value = os.environ.get(name)
-        if not value:
-            raise ServeError(f"serve.token names the environment variable {name}, which is not set")
-        return value
-    return os.environ.get(TOKEN_ENV) or None
+# A refusal to start, as raised by the shared access policy.
+ServeError = AccessError
 
 
 def create_app(config: Optional[HostConfig] = None) -> web.Application:
@@ -47,13 +31,8 @@ def create_app(config: Optional[HostConfig] = None) -> web.Application:
 
 def serve(config: HostConfig, host: Optional[str] = None, port: Optional[int] = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain for the grace period."""
-    token = resolve_token(config)
     bind = host or config.serve.host
-    if token is None and bind not in LOOPBACK:
-        raise ServeError(
-            f"refusing to listen on {bind} without a token: set {TOKEN_ENV} (or serve.token in the "
-            "config) so clients must authenticate, or listen on 127.0.0.1"
-        )
+    token = listening_token(config, bind)
     listen_port = config.serve.port if port is None else port
     note = "" if token else " (no token configured: loopback only)"
     print(f"apiary: serving on http://{bind}:{listen_port}{note}", file=sys.stderr, flush=True)

@@ -8,7 +8,6 @@ the host, exactly as for the CLI.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import math
@@ -17,6 +16,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from aiohttp import web
 
+from ..access import bearer_matches
 from ..config import HostConfig
 from ..host import Host
 from ..logs import get_logger, is_enabled
@@ -71,17 +71,9 @@ def front(token: Optional[str]) -> Any:
     return middleware
 
 
-def _authorized(request: web.Request, expected: bytes) -> bool:
-    """``Authorization: Bearer <token>``, the scheme in any case (RFC 9110),
-    the token compared in constant time."""
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    given = credentials.strip().encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(given, expected) and scheme.lower() == "bearer"
-
-
 async def _answer(request: web.Request, handler: Handler, expected: Optional[bytes]) -> web.StreamResponse:
     if expected is not None and request.path not in _OPEN_PATHS:
-        if not _authorized(request, expected):
+        if not bearer_matches(request.headers.get("Authorization", ""), expected):
             return error_response(
                 401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
                 **{"WWW-Authenticate": 'Bearer realm="apiary"'},
