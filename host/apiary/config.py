@@ -76,6 +76,8 @@ class HostConfig(NamedTuple):
 
     eager: bool = False
     call_timeout: float = 30
+    # Directories of folder integrations (absolute once parsed).
+    folders: Tuple[str, ...] = ()
     logging: LoggingConfig = LoggingConfig()
     pool: PoolConfig = PoolConfig()
     serve: ServeConfig = ServeConfig()
@@ -231,6 +233,27 @@ def _env_reference(value: Any, key: str) -> Mapping[str, str]:
     return dict(value)
 
 
+def _folders(value: Any, key: str) -> Tuple[str, ...]:
+    """Directory names, checked by ``_resolve_folders`` once the base is known."""
+    if not isinstance(value, list) or not all(isinstance(entry, str) and entry for entry in value):
+        raise ConfigError(f"{key}: expected a list of directories holding integration folders, got {value!r}")
+    return tuple(value)
+
+
+def _resolve_folders(folders: Tuple[str, ...], relative_to: Optional[Path]) -> Tuple[str, ...]:
+    """Absolute directories: ``~`` expanded, relative ones taken from the
+    config file's directory (the working directory for in-memory configs)."""
+    resolved = []
+    for index, entry in enumerate(folders):
+        path = Path(entry).expanduser()
+        if not path.is_absolute():
+            path = (relative_to or Path.cwd()) / path
+        if not path.is_dir():
+            raise ConfigError(f"host.folders[{index}]: {entry!r} is not a directory ({path})")
+        resolved.append(str(path.resolve()))
+    return tuple(resolved)
+
+
 def _selection(value: Any, key: str) -> Tuple[str, ...]:
     """A list of integration ids and ``integration.action`` names."""
     if not isinstance(value, list):
@@ -252,7 +275,7 @@ def _upstreams(value: Any, key: str) -> Dict[str, str]:
 
 
 _SECTIONS = {
-    "host": {"eager": _boolean, "call_timeout": _positive_number},
+    "host": {"eager": _boolean, "call_timeout": _positive_number, "folders": _folders},
     "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
     "serve": {
         "host": _text,
@@ -273,8 +296,17 @@ _SECTIONS = {
 }
 
 
-def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Optional[HostConfig] = None) -> HostConfig:
-    """Check ``data`` (decoded TOML) and lay it over ``base`` (the defaults)."""
+def parse_config(
+    data: Mapping[str, Any],
+    source: str = "<memory>",
+    base: Optional[HostConfig] = None,
+    relative_to: Optional[Path] = None,
+) -> HostConfig:
+    """Check ``data`` (decoded TOML) and lay it over ``base`` (the defaults).
+
+    Relative paths in it are taken from ``relative_to`` (the config file's
+    directory), else from the working directory.
+    """
     base = base or HostConfig()
     unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
     if unknown:
@@ -285,6 +317,9 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>", base: Option
     return HostConfig(
         eager=sections["host"].get("eager", base.eager),
         call_timeout=sections["host"].get("call_timeout", base.call_timeout),
+        folders=_resolve_folders(sections["host"]["folders"], relative_to)
+        if "folders" in sections["host"]
+        else base.folders,
         logging=base.logging._replace(**sections["logging"]),
         pool=base.pool._replace(**sections["pool"]),
         serve=base.serve._replace(**sections["serve"]),
@@ -333,6 +368,6 @@ def load_config(path: Union[str, Path, None] = None) -> HostConfig:
         raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
     data = _read_toml(text, str(path))  # its errors name the file already
     try:
-        return parse_config(data, source=str(path))
+        return parse_config(data, source=str(path), relative_to=Path(path).resolve().parent)
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from None

@@ -13,10 +13,11 @@ Discovery knows nothing of the registry, the router or any server.
 from __future__ import annotations
 
 import importlib.machinery
+import json
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple, Optional, Protocol, Tuple
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Protocol, Tuple
 
 import importlib_metadata
 
@@ -33,7 +34,11 @@ class Discovered(NamedTuple):
     distribution: Optional[str] = None
     distribution_version: Optional[str] = None
     config_path: Optional[Path] = None
-    problem: Optional[str] = None  # why config.json could not be located
+    problem: Optional[str] = None  # why the integration cannot be used
+    # A folder integration: ``module`` is imported from this folder, in
+    # isolation (see ``apiary.isolation``), instead of from ``sys.path``.
+    folder: Optional[Path] = None
+    config: Optional[Mapping[str, Any]] = None  # config.json, when already read
 
 
 class Source(Protocol):
@@ -79,6 +84,22 @@ def locate_config(module: str) -> Path:
             break
         folder = folder.parent
     raise LookupError(f"no config.json beside module {module!r} (looked at {', '.join(tried)})")
+
+
+def read_config_file(path: Path) -> Mapping[str, Any]:
+    """Decode a config.json; ``ValueError`` names the problem."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: the top level must be a JSON object")
+    for section in ("actions", "polling_triggers"):
+        if not isinstance(data.get(section, {}), Mapping):
+            raise ValueError(f"{path}: {section!r} must be an object")
+    return data
 
 
 def _split_value(value: str) -> Tuple[str, Optional[str]]:

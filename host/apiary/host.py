@@ -9,6 +9,7 @@ and import no integration; calls need the host entered (``async with``).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from .catalog import describe_record, summarize_record
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 class Host:
     """Discovers integrations and routes calls to them.
 
-    ``sources`` defaults to installed distributions (entry points);
-    ``plugins`` are host plugin objects registered besides the built-in ones
+    ``sources`` defaults to installed distributions (entry points) and the
+    folder integrations in the config's ``host.folders``; ``plugins`` are host plugin objects registered besides the built-in ones
     and those of the ``apiary.plugins`` entry point group
     (``load_plugin_entry_points=False`` skips the latter).
     """
@@ -42,7 +43,13 @@ class Host:
     ) -> None:
         self.config = config or load_config()
         disabled = [name for name, settings in self.config.integrations.items() if not settings.enabled]
-        self.registry = Registry(sources if sources is not None else [EntryPointSource()], exclude=disabled)
+        if sources is None:
+            sources = [EntryPointSource()]
+            if self.config.folders:
+                from .folders import FolderSource
+
+                sources.append(FolderSource(Path(folder) for folder in self.config.folders))
+        self.registry = Registry(sources, exclude=disabled)
         self._plugins = list(plugins)
         self._load_plugin_entry_points = load_plugin_entry_points
         self.plugin_failures: List[Tuple[str, str]] = []

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import enum
 import importlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
 
-from .discovery import Discovered, Source
+from .discovery import Discovered, Source, read_config_file
 
 if TYPE_CHECKING:
     from autohive_integrations_sdk import Integration
@@ -59,26 +58,13 @@ class IntegrationRecord:
         return value if isinstance(value, Mapping) else {}
 
 
-def read_config_file(path: Path) -> Mapping[str, Any]:
-    """Decode a config.json; ``ValueError`` names the problem."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error}") from None
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: the top level must be a JSON object")
-    for section in ("actions", "polling_triggers"):
-        if not isinstance(data.get(section, {}), Mapping):
-            raise ValueError(f"{path}: {section!r} must be an object")
-    return data
-
-
 def _record(found: Discovered) -> IntegrationRecord:
     record = IntegrationRecord(found)
+    record.config = found.config
     if found.problem or found.config_path is None:
         record.mark_broken(found.problem or "config.json not found")
+        return record
+    if record.config is not None:
         return record
     try:
         record.config = read_config_file(found.config_path)
@@ -115,16 +101,39 @@ def _unimplemented(integration: "Integration") -> List[str]:
     return missing
 
 
-def _import(record: IntegrationRecord) -> "Integration":
-    found = record.found
+def _import_module(found: Discovered) -> Any:
     try:
-        module = importlib.import_module(found.module)
+        if found.folder is not None:
+            from .isolation import import_isolated
+
+            return import_isolated(found.folder, found.id, found.module)
+        return importlib.import_module(found.module)
     except Exception as error:  # any failure of the integration's own code
         where = ""
         if isinstance(error, SyntaxError) and error.filename:
             where = f" ({error.filename}, line {error.lineno})"
         raise IntegrationBroken(f"import of {found.module} failed: {type(error).__name__}: {error}{where}") from None
-    integration = _find_integration(module, found.attribute)
+
+
+def folder_integration(folder: Path, integration_id: str) -> "Integration":
+    """The ``Integration`` of a folder integration, imported in isolation.
+
+    What a package made by ``apiary package`` runs on import: the folder's
+    files sit beside it untouched, and this loads them the way the host
+    loads a folder named in its config.
+    """
+    from .folders import entry_module
+
+    try:
+        module = entry_module(read_config_file(folder / "config.json"), folder)
+    except ValueError as error:
+        raise IntegrationBroken(str(error)) from None
+    return _find_integration(_import_module(Discovered(integration_id, module, None, "", folder=folder)), None)
+
+
+def _import(record: IntegrationRecord) -> "Integration":
+    found = record.found
+    integration = _find_integration(_import_module(found), found.attribute)
     missing = _unimplemented(integration)
     if missing:
         raise IntegrationBroken(f"declared in config.json but no handler registered: {', '.join(missing)}")
