@@ -112,6 +112,8 @@ def _import_module(found: Discovered) -> Any:
         where = ""
         if isinstance(error, SyntaxError) and error.filename:
             where = f" ({error.filename}, line {error.lineno})"
+        elif isinstance(error, ModuleNotFoundError) and found.folder and (found.folder / "requirements.txt").is_file():
+            where = f" (are the folder's requirements installed? pip install -r {found.folder / 'requirements.txt'})"
         raise IntegrationBroken(f"import of {found.module} failed: {type(error).__name__}: {error}{where}") from None
 
 
