@@ -189,6 +189,22 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_package(args: argparse.Namespace) -> int:
+    import shlex
+
+    from .packager import PackagingError, package_folder
+
+    try:
+        built = package_folder(Path(args.folder), Path(args.out))
+    except PackagingError as error:
+        raise UsageError(str(error)) from None
+    for path in built:
+        print(path)
+    wheel = next(path for path in built if path.suffix == ".whl")
+    print(f"pip install {shlex.quote(str(wheel))}")
+    return EXIT_OK
+
+
 # ---- parser ------------------------------------------------------------
 
 
@@ -272,6 +288,17 @@ def _parser() -> argparse.ArgumentParser:
         help="leave these integrations/actions out (repeatable; replaces mcp.exclude of the config)",
     )
     mcp.set_defaults(handler=cmd_mcp)
+
+    package = commands.add_parser(
+        "package",
+        help="build an sdist and a wheel of a folder integration",
+        description="Build a pip-installable sdist and wheel (apiary-integration-ID) of a folder integration: "
+        "its files untouched, an apiary.integrations entry point, requirements.txt as dependencies. "
+        "Exit codes: 0 built, 2 bad input.",
+    )
+    package.add_argument("folder", metavar="DIR", help="the folder holding config.json and the entry point")
+    package.add_argument("--out", metavar="DIST_DIR", default="dist", help="where to write them (default ./dist)")
+    package.set_defaults(handler=cmd_package)
 
     check = commands.add_parser("check", parents=[common], help="validate every installed integration")
     check.add_argument("--json", action="store_true", help="print JSON")
