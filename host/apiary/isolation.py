@@ -121,28 +121,24 @@ class _ImportlibView(types.ModuleType):
         return importlib.import_module(private or name, package)
 
 
-class _IsolatedSourceLoader(importlib.machinery.SourceFileLoader):
-    """Loads a folder's ``.py`` file with the folder's builtins."""
+class _WithFolderBuiltins:
+    """Mixin for a file loader: the module runs with its folder's builtins."""
 
     def __init__(self, fullname: str, path: str, folder: _Folder) -> None:
-        super().__init__(fullname, path)
+        super().__init__(fullname, path)  # type: ignore[call-arg]
         self._folder = folder
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__["__builtins__"] = self._folder.builtins
-        super().exec_module(module)
+        super().exec_module(module)  # type: ignore[misc]
 
 
-class _IsolatedSourcelessLoader(importlib.machinery.SourcelessFileLoader):
-    """Loads a folder's bare ``.pyc`` file with the folder's builtins."""
+class _IsolatedSourceLoader(_WithFolderBuiltins, importlib.machinery.SourceFileLoader):
+    """Loads a folder's ``.py`` file."""
 
-    def __init__(self, fullname: str, path: str, folder: _Folder) -> None:
-        super().__init__(fullname, path)
-        self._folder = folder
 
-    def exec_module(self, module: types.ModuleType) -> None:
-        module.__dict__["__builtins__"] = self._folder.builtins
-        super().exec_module(module)
+class _IsolatedSourcelessLoader(_WithFolderBuiltins, importlib.machinery.SourcelessFileLoader):
+    """Loads a folder's bare ``.pyc`` file."""
 
 
 class _FolderFinder(importlib.abc.MetaPathFinder):
