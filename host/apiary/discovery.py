@@ -13,8 +13,8 @@ Discovery knows nothing of the registry, the router or any server.
 from __future__ import annotations
 
 import importlib.machinery
-import json
 import importlib.util
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Protocol, Tuple

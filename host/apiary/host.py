@@ -28,9 +28,10 @@ class Host:
     """Discovers integrations and routes calls to them.
 
     ``sources`` defaults to installed distributions (entry points) and the
-    folder integrations in the config's ``host.folders``; ``plugins`` are host plugin objects registered besides the built-in ones
-    and those of the ``apiary.plugins`` entry point group
-    (``load_plugin_entry_points=False`` skips the latter).
+    folder integrations in the config's ``host.folders``; ``plugins`` are
+    host plugin objects registered besides the built-in ones and those of
+    the ``apiary.plugins`` entry point group (``load_plugin_entry_points=False``
+    skips the latter).
     """
 
     def __init__(

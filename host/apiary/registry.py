@@ -108,7 +108,7 @@ def _import_module(found: Discovered) -> Any:
 
             return import_isolated(found.folder, found.id, found.module)
         return importlib.import_module(found.module)
-    except Exception as error:  # any failure of the integration's own code
+    except (Exception, SystemExit) as error:  # any failure of the integration's own code, even sys.exit()
         where = ""
         if isinstance(error, SyntaxError) and error.filename:
             where = f" ({error.filename}, line {error.lineno})"

@@ -223,6 +223,13 @@ async def test_a_folder_failing_to_import_is_broken_and_the_others_still_serve(t
         assert (await host.call("fine", "ping")).result.data == {"pong": True}
 
 
+async def test_a_folder_calling_sys_exit_on_import_does_not_stop_the_host(tmp_path):
+    write_integration(tmp_path / "quitter", "import sys\nsys.exit('run me as a script')\n", {})
+    async with folder_host(tmp_path) as host:
+        message = (await host.call("quitter", "ping")).result["message"]
+    assert "SystemExit: run me as a script" in message
+
+
 async def test_a_missing_dependency_points_at_the_folders_requirements(tmp_path):
     write_integration(
         tmp_path / "needy", "import a_package_nobody_installed\n", {"requirements.txt": "a-package-nobody-installed>=1\n"}
