@@ -93,7 +93,7 @@ class FolderSource:
     shows up at the next start without any install step.
     """
 
-    def __init__(self, directories: Iterable[Path]) -> None:
+    def __init__(self, directories: Iterable[str | Path]) -> None:
         self.directories: Tuple[Path, ...] = tuple(Path(directory) for directory in directories)
 
     def discover(self) -> Iterator[Discovered]:

@@ -9,7 +9,6 @@ and import no integration; calls need the host entered (``async with``).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from .catalog import describe_record, summarize_record
@@ -49,7 +48,7 @@ class Host:
             if self.config.folders:
                 from .folders import FolderSource
 
-                sources.append(FolderSource(Path(folder) for folder in self.config.folders))
+                sources.append(FolderSource(self.config.folders))
         self.registry = Registry(sources, exclude=disabled)
         self._plugins = list(plugins)
         self._load_plugin_entry_points = load_plugin_entry_points

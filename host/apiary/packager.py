@@ -27,8 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .discovery import read_config_file
-from .folders import entry_module, folder_id
+from .folders import discover_folder
 
 # The reference SDK's name, and ours, the drop-in for every reference version.
 _REFERENCE_SDK = "autohive-integrations-sdk"
@@ -131,14 +130,10 @@ def _plan(folder: Path) -> _Plan:
     config_path = folder / "config.json"
     if not config_path.is_file():
         raise PackagingError(f"{folder} has no config.json: it is not a folder integration")
-    try:
-        config = read_config_file(config_path)
-        entry_module(config, folder)
-    except ValueError as error:
-        raise PackagingError(str(error)) from None
-    integration_id = folder_id(folder.name)
-    if not integration_id:
-        raise PackagingError(f"folder name {folder.name!r} gives no usable id (letters or digits needed)")
+    found = discover_folder(folder)  # what the host itself would make of the folder
+    if found.problem or found.config is None:
+        raise PackagingError(found.problem or f"{config_path}: unreadable")
+    config, integration_id = found.config, found.id
     return _Plan(
         folder=folder,
         id=integration_id,

@@ -124,13 +124,12 @@ def folder_integration(folder: Path, integration_id: str) -> "Integration":
     files sit beside it untouched, and this loads them the way the host
     loads a folder named in its config.
     """
-    from .folders import entry_module
+    from .folders import discover_folder
 
-    try:
-        module = entry_module(read_config_file(folder / "config.json"), folder)
-    except ValueError as error:
-        raise IntegrationBroken(str(error)) from None
-    return _find_integration(_import_module(Discovered(integration_id, module, None, "", folder=folder)), None)
+    found = discover_folder(folder)._replace(id=integration_id)
+    if found.problem:
+        raise IntegrationBroken(found.problem)
+    return _find_integration(_import_module(found), None)
 
 
 def _import(record: IntegrationRecord) -> "Integration":

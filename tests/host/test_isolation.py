@@ -199,7 +199,7 @@ def test_mounting_is_idempotent_and_a_name_belongs_to_one_folder(tmp_path):
     first = write_tree(tmp_path / "one", {"main.py": ""})
     other = write_tree(tmp_path / "two", {"main.py": ""})
     assert mount(first, "same-id") == mount(first, "same-id") == f"{NAMESPACE}.same_id"
-    with pytest.raises(ValueError, match=f"is mounted there already"):
+    with pytest.raises(ValueError, match="is mounted there already"):
         mount(other, "same-id")
     assert mount(other, "9lives") == f"{NAMESPACE}._9lives"  # ids need not be identifiers
 
