@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
@@ -170,6 +171,26 @@ class Integration:
             return handler_class
 
         return register
+
+    # ---- what is registered (an addition to the reference API) ---------------
+    #
+    # Read-only views for hosts and checks, so they need not read the private
+    # attributes the reference keeps (which integrations' own tests still use).
+
+    @property
+    def action_handlers(self) -> Mapping[str, Type[ActionHandler]]:
+        """The registered ``ActionHandler`` classes by action name (read-only)."""
+        return MappingProxyType(self._action_handlers)
+
+    @property
+    def polling_trigger_handlers(self) -> Mapping[str, Type[PollingTriggerHandler]]:
+        """The registered ``PollingTriggerHandler`` classes by trigger name (read-only)."""
+        return MappingProxyType(self._polling_handlers)
+
+    @property
+    def connected_account_handler(self) -> Optional[Type[ConnectedAccountHandler]]:
+        """The registered ``ConnectedAccountHandler`` class, or ``None``."""
+        return self._connected_account_handler
 
     # ---- validation --------------------------------------------------------
 
