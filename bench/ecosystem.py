@@ -234,7 +234,7 @@ def memory(pid: Any = "self") -> Dict[str, float]:
 
 def child(config_path: str, expected: int) -> None:
     started = time.perf_counter()
-    from apiary import Host, load_config  # imports apiary.host and apiary.config
+    from apiary import Host, load_config  # imports apiary._host and apiary._config
 
     report = {"import_ms": (time.perf_counter() - started) * 1000}
     host = Host(load_config(config_path))

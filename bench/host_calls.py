@@ -221,7 +221,7 @@ class BenchSource:
         self.config_path = config_path
 
     def discover(self) -> Iterator[Any]:
-        from apiary.discovery import Discovered
+        from apiary import Discovered
 
         yield Discovered(
             id=INTEGRATION_ID, module=MODULE, attribute=None, source="bench", config_path=self.config_path
@@ -229,8 +229,8 @@ class BenchSource:
 
 
 def make_host(config_path: Path, concurrency: int, log_level: str) -> Any:
-    from apiary.config import parse_config
-    from apiary.host import Host
+    from apiary import parse_config
+    from apiary import Host
 
     limit = max(100, concurrency)
     config = parse_config(
@@ -398,8 +398,8 @@ def pin_to(cpu: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from apiary import logs
-    from apiary.config import LoggingConfig
+    from apiary._observe import logs
+    from apiary import LoggingConfig
 
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     pin = not args.no_pin and len(cpus) >= 2

@@ -19,7 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     from autohive_integrations_sdk import IntegrationResult, UpstreamAttempt
 
-    from .config import HostConfig
+    from ._config import HostConfig
 
 PROJECT = "apiary"
 PLUGIN_GROUP = "apiary.plugins"

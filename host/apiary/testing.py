@@ -14,9 +14,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterable, Mapping, Optional
 
-from .config import parse_config
-from .discovery import Source
-from .host import Host
+from ._config import parse_config
+from ._loading.discovery import Source
+from ._host import Host
 
 
 @asynccontextmanager

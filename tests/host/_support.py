@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
-from apiary.discovery import Discovered
+from apiary import Discovered
 
 PLUGINS_DIR = Path(__file__).parents[1] / "fixtures" / "plugins"
 

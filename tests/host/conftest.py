@@ -21,9 +21,9 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 import pytest
 import structlog
 
-from apiary import logs as apiary_logs
-from apiary.config import LoggingConfig, parse_config
-from apiary.host import Host
+from apiary._observe import logs as apiary_logs
+from apiary import LoggingConfig, parse_config
+from apiary import Host
 
 from ._support import FIXTURE_INTEGRATIONS, PLUGINS_DIR, LogCapture, PackageFactory, fixture_source
 

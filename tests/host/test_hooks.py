@@ -7,9 +7,9 @@ import importlib_metadata
 import pytest
 from autohive_integrations_sdk import IntegrationResult, ResultType
 
-from apiary.config import HostConfig, parse_config
+from apiary import HostConfig, parse_config
 from apiary.hooks import CallInfo, UpstreamRequest, hookimpl
-from apiary.host import Host
+from apiary import Host
 
 from ._support import fixture_source
 

@@ -12,14 +12,10 @@ from __future__ import annotations
 import sys
 from typing import Any, List, Optional, Sequence, Tuple
 
-from ..config import HostConfig
-from ..host import Host
-from ..logs import get_logger
+from .._config import HostConfig
+from .._host import Host
+from .._observe.logs import get_logger
 from .tools import ToolSpec, build_tools, tools_table, unknown_entries
-
-class McpError(Exception):
-    """The server cannot start as asked; the message says why."""
-
 
 def selection(config: HostConfig, include: Optional[Sequence[str]] = None, exclude: Optional[Sequence[str]] = None) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """The include and exclude lists in force: a flag's list replaces the config's."""
@@ -58,12 +54,9 @@ async def serve(
 
     token = None
     if http:
-        from ..access import AccessError, listening_token
+        from .._faces.access import listening_token
 
-        try:
-            token = listening_token(host.config, bind)
-        except AccessError as error:
-            raise McpError(str(error)) from None
+        token = listening_token(host.config, bind)  # AccessError when it may not listen there
     async with host:
         face = McpFace(host, select_tools(host, include, exclude))
         log = get_logger("apiary.mcp")
@@ -75,4 +68,4 @@ async def serve(
             await run_stdio(face)
 
 
-__all__ = ["McpError", "ToolSpec", "build_tools", "select_tools", "selection", "serve", "tools_table"]
+__all__ = ["ToolSpec", "build_tools", "select_tools", "selection", "serve", "tools_table"]

@@ -11,7 +11,6 @@ message an LLM can act on, never a protocol error.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -19,19 +18,17 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 
 from .._version import __version__
-from ..access import bearer_matches
-from ..host import Host
-from ..logs import get_logger
-from ..results import ErrorKind, result_to_dict
+from .._faces.access import bearer_matches
+from .._host import Host
+from .._observe.logs import get_logger
+from .._calls.results import result_to_dict
+from .._faces.encoding import to_json
+from .._faces.outcomes import outcome_for
 from .tools import ToolSpec
 
 SERVER_NAME = "apiary"
 _log = get_logger("apiary.mcp")
 _SCHEMA_PATH = re.compile(r"^\[[^\]]*\],\s*")
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _text(text: str) -> List[types.TextContent]:
@@ -67,16 +64,6 @@ def _validation_message(tool: ToolSpec, problem: Dict[str, Any]) -> str:
     )
 
 
-_HOST_ERROR_ADVICE = {
-    ErrorKind.UPSTREAM_ERROR.value: "The upstream API failed; retrying later or with other arguments may help.",
-    ErrorKind.TIMEOUT.value: "The action took too long; try again, perhaps asking for less.",
-    ErrorKind.CREDENTIALS.value: "Credentials come from the Apiary host configuration and environment; "
-    "the user must configure them.",
-    ErrorKind.INTEGRATION_BROKEN.value: "The integration cannot run in this Apiary installation; use another tool.",
-    ErrorKind.HANDLER_ERROR.value: "The integration's code failed; retrying with the same arguments will likely fail again.",
-}
-
-
 def render_result(tool: ToolSpec, result: Any) -> types.CallToolResult:
     """A host ``IntegrationResult`` as an MCP tool result."""
     document = result_to_dict(result)
@@ -91,7 +78,7 @@ def render_result(tool: ToolSpec, result: Any) -> types.CallToolResult:
     if kind == "validation_error":
         return _error(_validation_message(tool, payload))
     error = payload.get("error", "error")
-    advice = _HOST_ERROR_ADVICE.get(error, "")
+    advice = outcome_for(document).mcp_advice
     return _error(f"Tool {tool.name} ({tool.full_name}) failed ({error}): {payload.get('message')}. {advice}".rstrip())
 
 

@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ..registry import Registry, State
+from .._loading.registry import IntegrationState, Registry
 
 MAX_NAME = 64
 HASH_DIGITS = 10
@@ -130,7 +130,7 @@ def healthy_actions(registry: Registry) -> List[Tuple[str, str, Mapping[str, Any
     integration not broken (at discovery, or at import when already loaded)."""
     found = []
     for record in registry.records:
-        if record.state is State.BROKEN:
+        if record.state is IntegrationState.BROKEN:
             continue
         for action, definition in record.declared("actions").items():
             found.append((record.id, action, definition if isinstance(definition, Mapping) else {}))

@@ -1,7 +1,8 @@
 """``apiary serve``: every installed action over HTTP (aiohttp.web).
 
-A thin face over ``Host``: see ``app`` for the routes, ``status`` for the
-status mapping, ``openapi`` for the generated document. ``create_app`` is
+A thin face over ``Host``: see ``app`` for the routes, ``openapi`` for the
+generated document, ``apiary._faces.outcomes`` for the status of each
+result. ``create_app`` is
 the factory for gunicorn's aiohttp worker (one process per core)::
 
     gunicorn 'apiary.web:create_app()' --worker-class aiohttp.GunicornWebWorker -w 2 --bind 127.0.0.1:8080
@@ -14,13 +15,9 @@ from typing import Optional
 
 from aiohttp import web
 
-from ..access import AccessError, listening_token, resolve_token
-from ..config import HostConfig, load_config
+from .._faces.access import listening_token, resolve_token
+from .._config import HostConfig, load_config
 from .app import build_app
-
-# A refusal to start, as raised by the shared access policy.
-ServeError = AccessError
-
 
 def create_app(config: Optional[HostConfig] = None) -> web.Application:
     """The application on ``config`` (default: ``$APIARY_CONFIG`` or the
@@ -47,4 +44,4 @@ def serve(config: HostConfig, host: Optional[str] = None, port: Optional[int] = 
     )
 
 
-__all__ = ["ServeError", "create_app", "resolve_token", "serve"]
+__all__ = ["create_app", "serve"]

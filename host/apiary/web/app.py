@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from aiohttp import web
 
-from ..access import bearer_matches
-from ..config import HostConfig
-from ..host import Host
-from ..logs import get_logger, is_enabled
-from ..results import result_to_dict
-from ..router import new_call_id
+from .._faces.access import bearer_matches
+from .._config import HostConfig
+from .._host import Host
+from .._observe.logs import get_logger, is_enabled
+from .._calls.results import result_to_dict
+from .._calls.router import new_call_id
+from .._exceptions import RequestError
+from .._faces.encoding import to_json
+from .._faces.outcomes import outcome_for
 from .errors import error_response
 from .openapi import openapi_document
-from .status import status_for
 
 HOST_KEY: web.AppKey[Host] = web.AppKey("host", Host)
 STATE_KEY: web.AppKey[Dict[str, Any]] = web.AppKey("state", dict)
@@ -94,10 +95,6 @@ async def _answer(request: web.Request, handler: Handler, expected: Optional[byt
 # ---- request bodies -------------------------------------------------------------
 
 
-class BadRequest(Exception):
-    """The body is not what the endpoint takes; the message says why."""
-
-
 async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any]:
     raw = await request.read()  # over client_max_size: aiohttp raises 413 here
     if not raw.strip():
@@ -105,18 +102,18 @@ async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any
     try:
         body = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest(f"the body is not valid JSON: {error}") from None
+        raise RequestError(f"the body is not valid JSON: {error}") from None
     except RecursionError:
-        raise BadRequest("the body is nested too deeply") from None
+        raise RequestError("the body is nested too deeply") from None
     if not isinstance(body, dict):
-        raise BadRequest(f"the body must be a JSON object, not {type(body).__name__}")
+        raise RequestError(f"the body must be a JSON object, not {type(body).__name__}")
     unknown = [] if body.keys() <= set(allowed) else sorted(set(body) - set(allowed))
     if unknown:
-        raise BadRequest(f"unknown key {unknown[0]!r} in the body (allowed: {', '.join(allowed)})")
+        raise RequestError(f"unknown key {unknown[0]!r} in the body (allowed: {', '.join(allowed)})")
     for key, kind in (("inputs", dict), ("auth", dict), ("account", str)):
         if key in body and not isinstance(body[key], kind):
             expected = "an object" if kind is dict else "a string"
-            raise BadRequest(f"{key!r} must be {expected}, not {type(body[key]).__name__}")
+            raise RequestError(f"{key!r} must be {expected}, not {type(body[key]).__name__}")
     return body
 
 
@@ -124,33 +121,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError("non-finite numbers are not JSON")
 
 
-def _finite(value: Any) -> Any:
-    """``value`` with NaN and infinities as null: they have no JSON form."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(inner) for key, inner in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(inner) for inner in value]
-    return value
-
-
-# Made once: json.loads/dumps with options build a new decoder/encoder per call.
+# Made once: json.loads with options builds a new decoder per call.
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
-_ENCODER = json.JSONEncoder(default=str, allow_nan=False)
-
-
-def _dumps(data: Any) -> str:
-    try:
-        return _ENCODER.encode(data)
-    except ValueError:  # an integration returned NaN or an infinity somewhere
-        return _ENCODER.encode(_finite(data))
 
 
 def _result_response(request: web.Request, result: Any) -> web.Response:
     payload = result_to_dict(result)
     return web.json_response(
-        payload, status=status_for(payload), headers={CALL_ID_HEADER: request[CALL_ID_HEADER]}, dumps=_dumps
+        payload, status=outcome_for(payload).http_status, headers={CALL_ID_HEADER: request[CALL_ID_HEADER]}, dumps=to_json
     )
 
 
@@ -171,7 +149,7 @@ async def describe_integration(request: web.Request) -> web.Response:
 async def call_action(request: web.Request) -> web.Response:
     try:
         body = await _body(request, ("inputs", "auth", "account"))
-    except BadRequest as error:
+    except RequestError as error:
         return error_response(400, "bad_request", str(error))
     request[CALL_ID_HEADER] = new_call_id()
     result = await request.app[HOST_KEY].call(
@@ -188,7 +166,7 @@ async def call_action(request: web.Request) -> web.Response:
 async def connected_account(request: web.Request) -> web.Response:
     try:
         body = await _body(request, ("auth", "account"))
-    except BadRequest as error:
+    except RequestError as error:
         return error_response(400, "bad_request", str(error))
     request[CALL_ID_HEADER] = new_call_id()
     result = await request.app[HOST_KEY].connected_account(

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from apiary.discovery import EntryPointSource
+from apiary import EntryPointSource
 from apiary.testing import host_with_upstreams, origin_of
 
 API = "https://api.github.com"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiary import Host
-from apiary.checks import check_record
+from apiary._loading.checks import check_record
 
 ACTIONS = ["top_stories", "new_stories", "best_stories", "get_item", "get_user"]
 

@@ -1,0 +1,234 @@
+"""The router: one call from a name to a result, whatever goes wrong.
+
+``Router.call`` finds the integration, loads it, resolves credentials, runs
+the action in an ``ExecutionContext`` borrowing the shared pool's session,
+under the integration's bulkhead and the call's timeout, and turns every
+failure into an ``IntegrationResult``: nothing raises to the caller, no
+traceback leaves the host, and no credential appears in a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+import aiohttp
+import pluggy
+from autohive_integrations_sdk import (
+    ExecutionContext,
+    HTTPError,
+    Integration,
+    IntegrationResult,
+    RateLimitError,
+    UpstreamAttempt,
+)
+from autohive_integrations_sdk import ValidationError as SDKValidationError
+
+from .._config import HostConfig
+from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
+from .._observe.logs import get_logger
+from .pool import SessionPool
+from .._observe.redaction import bind_secrets, reset_secrets, scrub_text, secret_values
+from .._exceptions import CredentialsError, LoadError
+from .._loading.registry import Registry
+from .deadline import Deadline
+from .request import CONNECTED_ACCOUNT, CallRequest, new_call_id
+from .results import ErrorKind, error_result, validation_result
+
+_log = get_logger("apiary.router")
+
+Operation = Callable[[Integration, ExecutionContext], Awaitable[IntegrationResult]]
+Precheck = Callable[[Integration], Optional[IntegrationResult]]
+
+
+@dataclass(frozen=True)
+class _Lane:
+    """What every call of one integration shares, worked out once."""
+
+    timeout: float
+    bulkhead: asyncio.Semaphore
+    logger: logging.Logger
+    # False when no plugin but the config could supply credentials and the
+    # config names no account: the credentials hook would answer None.
+    resolves_credentials: bool
+
+
+class Router:
+    """Routes calls by integration and action name; owned by a ``Host``."""
+
+    def __init__(self, registry: Registry, pool: SessionPool, hooks: pluggy.PluginManager, config: HostConfig) -> None:
+        self.registry = registry
+        self.pool = pool
+        self.hooks = hooks
+        self.config = config
+        self._lanes: Dict[str, _Lane] = {}
+        self._notifier = Notifier(hooks)
+        self._credential_plugins = len(hooks.hook.apiary_resolve_credentials.get_hookimpls())
+
+    def _lane(self, integration_id: str) -> _Lane:
+        lane = self._lanes.get(integration_id)
+        if lane is None:
+            lane = self._lanes[integration_id] = _Lane(
+                timeout=self.config.timeout_for(integration_id),
+                bulkhead=self.pool.bulkhead(integration_id, self.config.concurrency_for(integration_id)),
+                logger=logging.getLogger(f"apiary.integration.{integration_id}"),
+                resolves_credentials=self._credential_plugins > 1
+                or bool(self.config.settings_for(integration_id).accounts),
+            )
+        return lane
+
+    def observe_upstream(self, attempt: UpstreamAttempt) -> None:
+        """Count and report one upstream request of the current call."""
+        call = current_call.get()
+        if call is not None:
+            call.upstream_requests += 1
+        self._safe_hook("apiary_upstream_request", call=call, request=UpstreamRequest(attempt))
+
+    async def call(self, request: CallRequest) -> IntegrationResult:
+        """Run the action ``request`` names; always a result, never an exception."""
+        action = request.action
+
+        def precheck(integration: Integration) -> Optional[IntegrationResult]:
+            if action in integration.config.actions:
+                return None
+            known = ", ".join(sorted(integration.config.actions)) or "none"
+            return error_result(
+                ErrorKind.UNKNOWN_ACTION,
+                f"integration {request.integration!r} has no action {action!r} (actions: {known})",
+            )
+
+        inputs = {} if request.inputs is None else request.inputs
+
+        async def operation(integration: Integration, context: ExecutionContext) -> IntegrationResult:
+            return await integration.execute_action(action, inputs, context)
+
+        return await self._run(request, precheck, operation)
+
+    async def connected_account(self, request: CallRequest) -> IntegrationResult:
+        """Whose account ``request``'s credentials belong to (its action is ignored)."""
+
+        def precheck(integration: Integration) -> Optional[IntegrationResult]:
+            if integration.connected_account_handler is not None:
+                return None
+            return error_result(
+                ErrorKind.UNSUPPORTED, f"integration {request.integration!r} has no connected-account handler"
+            )
+
+        async def operation(integration: Integration, context: ExecutionContext) -> IntegrationResult:
+            return await integration.get_connected_account(context)
+
+        return await self._run(request._replace(action=CONNECTED_ACCOUNT), precheck, operation)
+
+    # ---- the one path every call takes ------------------------------------
+
+    async def _run(self, request: CallRequest, precheck: Precheck, operation: Operation) -> IntegrationResult:
+        """Attempt ``request`` as one call: its ids bound for logs and hooks,
+        its secrets bound for redaction, ``apiary_after_call`` told after."""
+        started = time.perf_counter()
+        call = CallInfo(request.call_id or new_call_id(), request.integration, request.action, request.account)
+        call_token = current_call.set(call)
+        secrets_token = bind_secrets(())
+        try:
+            result = await self._attempt(call, request, precheck, operation)
+            self._safe_hook(
+                "apiary_after_call", call=call, result=result, duration_ms=(time.perf_counter() - started) * 1000
+            )
+            return result
+        finally:
+            current_call.reset(call_token)
+            reset_secrets(secrets_token)
+
+    async def _attempt(
+        self, call: CallInfo, request: CallRequest, precheck: Precheck, operation: Operation
+    ) -> IntegrationResult:
+        record = self.registry.get(call.integration)
+        if record is None:
+            if not self.config.settings_for(call.integration).enabled:
+                message = f"integration {call.integration!r} is disabled in the host config"
+            else:
+                message = f"no integration {call.integration!r} is installed"
+            return error_result(ErrorKind.UNKNOWN_INTEGRATION, message)
+        try:
+            integration = self.registry.load(record)
+        except LoadError as error:
+            return error_result(ErrorKind.INTEGRATION_BROKEN, f"integration {call.integration!r} is broken: {error}")
+        refused = precheck(integration)
+        if refused is not None:
+            return refused
+
+        lane = self._lane(call.integration)
+        auth = request.auth
+        if auth is None and (lane.resolves_credentials or call.account is not None):
+            try:
+                auth = self.hooks.hook.apiary_resolve_credentials(
+                    integration=call.integration, account=call.account, config=self.config
+                )
+            except CredentialsError as error:
+                return error_result(ErrorKind.CREDENTIALS, str(error))
+            except Exception as error:  # a credentials plugin failed
+                return error_result(
+                    ErrorKind.CREDENTIALS, f"credentials plugin failed: {type(error).__name__}: {error}"
+                )
+        secrets = secret_values(auth)
+        bind_secrets(secrets)
+        self._safe_hook("apiary_before_call", call=call)
+
+        seconds = request.timeout or lane.timeout
+        deadline = Deadline(seconds)  # it covers the wait for the bulkhead too
+        try:
+            async with lane.bulkhead:
+                # Not entered with ``async with``: on a borrowed session that
+                # would only open and close nothing; the context dies with the call.
+                context = ExecutionContext(
+                    auth=auth or {},
+                    request_config={"timeout": seconds},
+                    metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
+                    logger=lane.logger,
+                    session=self.pool.session,
+                    on_request=self.observe_upstream,
+                )
+                return await operation(integration, context)
+        except SDKValidationError as error:  # raised, not returned, by get_connected_account
+            return validation_result(scrub_text(str(error), secrets), error.source, error.property)
+        except asyncio.CancelledError:
+            if not deadline.absorb_expiry():
+                raise  # the caller cancelled us: not ours to turn into a result
+            return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
+        except asyncio.TimeoutError as error:  # an upstream request's own timeout
+            return _upstream_failure(error, secrets)
+        except (HTTPError, aiohttp.ClientError) as error:
+            return _upstream_failure(error, secrets)
+        except Exception as error:
+            _log.warning("handler_raised", exc_info=error)
+            return error_result(
+                ErrorKind.HANDLER_ERROR,
+                scrub_text(f"{type(error).__name__}: {error}", secrets),
+                exception=type(error).__name__,
+            )
+        finally:
+            deadline.close()
+
+    def _safe_hook(self, name: str, **kwargs: Any) -> None:
+        """Call a hook; a plugin that raises is logged, never fails the call
+        nor keeps the other plugins from running."""
+        for plugin, error in self._notifier.notify(name, **kwargs):
+            _log.warning("plugin_hook_failed", hook=name, plugin=plugin, exc_info=error)
+
+
+def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
+    details: Dict[str, Any] = {"exception": type(error).__name__}
+    if isinstance(error, HTTPError):
+        details["status"] = error.status
+        message = f"upstream answered HTTP {error.status}: {_shorten(error.message)}"
+        if isinstance(error, RateLimitError):
+            details["retry_after"] = error.retry_after
+    else:
+        message = f"upstream unreachable: {type(error).__name__}: {error}"
+    return error_result(ErrorKind.UPSTREAM_ERROR, scrub_text(message, secrets), **details)
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,91 @@
+"""The host configuration as data: what each section holds, and its defaults.
+
+The defaults here are those of the shipped ``config/apiary.toml`` (a test
+holds the two equal), so a host given no file starts without a TOML parser.
+Reading files is ``_files``' job, checking values ``_validation``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple, Optional, Tuple
+
+CONFIG_ENV = "APIARY_CONFIG"
+DEFAULT_ACCOUNT = "default"
+
+_NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
+
+
+# NamedTuples rather than dataclasses: ``apiary list`` imports this module,
+# and dataclasses would add ~9 ms to every start.
+class LoggingConfig(NamedTuple):
+    format: str = "auto"
+    level: str = "info"
+
+
+class PoolConfig(NamedTuple):
+    limit: int = 100
+    limit_per_host: int = 20
+    keepalive_timeout: float = 30
+    dns_cache_ttl: int = 300
+    connect_timeout: float = 10
+    per_integration: int = 32
+
+
+class ServeConfig(NamedTuple):
+    """``apiary serve``: where it listens and how it treats requests."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1024 * 1024
+    grace_period: float = 30
+    # { env = "VAR" } naming the variable with the bearer token; APIARY_TOKEN
+    # is read when this is not set.
+    token: Optional[Mapping[str, str]] = None
+
+
+class McpConfig(NamedTuple):
+    """``apiary mcp``: which actions become tools. Entries are integration ids
+    (``"github"``) or single actions (``"github.create_issue"``); an empty
+    ``include`` means every installed action; ``exclude`` wins over it."""
+
+    include: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = ()
+
+
+class IntegrationSettings(NamedTuple):
+    """What the host config says about one integration."""
+
+    enabled: bool = True
+    call_timeout: Optional[float] = None
+    per_integration: Optional[int] = None
+    accounts: Mapping[str, Mapping[str, Any]] = _NO_ENTRIES
+
+
+class HostConfig(NamedTuple):
+    """The whole host configuration; its defaults are ``config/apiary.toml``'s."""
+
+    eager: bool = False
+    call_timeout: float = 30
+    # Directories of folder integrations (absolute once parsed).
+    folders: Tuple[str, ...] = ()
+    logging: LoggingConfig = LoggingConfig()
+    pool: PoolConfig = PoolConfig()
+    serve: ServeConfig = ServeConfig()
+    mcp: McpConfig = McpConfig()
+    integrations: Mapping[str, IntegrationSettings] = _NO_ENTRIES
+    # Upstream origin -> origin to send its requests to instead (off when empty).
+    upstreams: Mapping[str, str] = _NO_ENTRIES
+    source: str = "<defaults>"
+
+    def settings_for(self, integration_id: str) -> IntegrationSettings:
+        return self.integrations.get(integration_id) or IntegrationSettings()
+
+    def timeout_for(self, integration_id: str) -> float:
+        return self.settings_for(integration_id).call_timeout or self.call_timeout
+
+    def concurrency_for(self, integration_id: str) -> int:
+        return self.settings_for(integration_id).per_integration or self.pool.per_integration
+
+

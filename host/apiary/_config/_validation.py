@@ -1,0 +1,234 @@
+"""Checking the host configuration: decoded TOML in, a ``HostConfig`` out.
+
+Every value is checked by a small function named for what it expects; every
+mistake is a ``ConfigError`` naming the dotted key and what was expected,
+before anything runs. Secrets never live in the file: credential values
+must be ``{ env = "VAR" }`` references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+from .._exceptions import ConfigError
+from ._model import HostConfig, IntegrationSettings
+from ._paths import resolve_folders
+
+def _positive_number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{key}: expected a positive number, got {value!r}")
+    return value
+
+
+def _positive_int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{key}: expected a positive whole number, got {value!r}")
+    return value
+
+
+def _boolean(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _choice(*choices: str):
+    def check(value: Any, key: str) -> str:
+        if value not in choices:
+            raise ConfigError(f"{key}: expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _table(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a table, got {value!r}")
+    return value
+
+
+def _fields(table: Mapping[str, Any], key: str, checks: Mapping[str, Any]) -> Dict[str, Any]:
+    """Check each key of ``table`` with its function in ``checks``."""
+    unknown = sorted(set(table) - set(checks))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]}: unknown key (known: {', '.join(sorted(checks))})")
+    return {name: checks[name](value, f"{key}.{name}") for name, value in table.items()}
+
+
+def _credential_value(value: Any, key: str) -> Any:
+    """An account's value: nested tables, or a ``{ env = "VAR" }`` reference."""
+    if isinstance(value, Mapping):
+        if set(value) == {"env"}:
+            if not isinstance(value["env"], str) or not value["env"]:
+                raise ConfigError(f"{key}.env: expected the name of an environment variable")
+            return dict(value)
+        return {name: _credential_value(inner, f"{key}.{name}") for name, inner in value.items()}
+    raise ConfigError(
+        f"{key}: credential values must be environment references like {{ env = \"MY_TOKEN\" }}; "
+        "the config file never holds a secret itself"
+    )
+
+
+def _account(value: Any, key: str) -> Dict[str, Any]:
+    table = _table(value, key)
+    account: Dict[str, Any] = {}
+    for name, inner in table.items():
+        if name == "auth_type":  # a kind, not a secret
+            if not isinstance(inner, str):
+                raise ConfigError(f"{key}.auth_type: expected a string, got {inner!r}")
+            account[name] = inner
+        else:
+            account[name] = _credential_value(inner, f"{key}.{name}")
+    return account
+
+
+def _accounts(value: Any, key: str) -> Dict[str, Dict[str, Any]]:
+    return {name: _account(inner, f"{key}.{name}") for name, inner in _table(value, key).items()}
+
+
+_INTEGRATION_KEYS = {
+    "enabled": _boolean,
+    "call_timeout": _positive_number,
+    "per_integration": _positive_int,
+    "accounts": _accounts,
+}
+
+
+def _integrations(value: Any, key: str) -> Dict[str, IntegrationSettings]:
+    return {
+        name: IntegrationSettings(**_fields(_table(inner, f"{key}.{name}"), f"{key}.{name}", _INTEGRATION_KEYS))
+        for name, inner in _table(value, key).items()
+    }
+
+
+def normalize_origin(value: Any, key: str) -> str:
+    """``scheme://host[:port]`` in canonical form (lower case, default port
+    dropped); anything with a path, query or user info is refused."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ConfigError(f"{key}: expected an origin like 'https://api.example.com' or 'http://127.0.0.1:8081', got {value!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{key}: invalid port in {value!r}") from None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def _port(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise ConfigError(f"{key}: expected a port number (0-65535), got {value!r}")
+    return value
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _env_reference(value: Any, key: str) -> Mapping[str, str]:
+    if not (isinstance(value, Mapping) and set(value) == {"env"} and isinstance(value["env"], str) and value["env"]):
+        raise ConfigError(
+            f"{key}: write {{ env = \"MY_TOKEN\" }} naming the environment variable; "
+            "the config file never holds a secret itself"
+        )
+    return dict(value)
+
+
+def _folders(value: Any, key: str) -> Tuple[str, ...]:
+    """Directory names, checked by ``resolve_folders`` once the base is known."""
+    if not isinstance(value, list) or not all(isinstance(entry, str) and entry for entry in value):
+        raise ConfigError(f"{key}: expected a list of directories holding integration folders, got {value!r}")
+    return tuple(value)
+
+
+def _selection(value: Any, key: str) -> Tuple[str, ...]:
+    """A list of integration ids and ``integration.action`` names."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of integration ids or \"integration.action\" names, got {value!r}")
+    for index, entry in enumerate(value):
+        if not isinstance(entry, str) or not entry.strip(".") or entry.startswith(".") or entry.endswith("."):
+            raise ConfigError(
+                f"{key}[{index}]: expected an integration id (\"github\") or an action (\"github.create_issue\"), "
+                f"got {entry!r}"
+            )
+    return tuple(value)
+
+
+def _upstreams(value: Any, key: str) -> Dict[str, str]:
+    return {
+        normalize_origin(origin, f"{key}.{origin!r}"): normalize_origin(target, f"{key}.{origin!r}")
+        for origin, target in _table(value, key).items()
+    }
+
+
+_SECTIONS = {
+    "host": {"eager": _boolean, "call_timeout": _positive_number, "folders": _folders},
+    "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
+    "serve": {
+        "host": _text,
+        "port": _port,
+        "max_body_bytes": _positive_int,
+        "grace_period": _positive_number,
+        "token": _env_reference,
+    },
+    "mcp": {"include": _selection, "exclude": _selection},
+    "pool": {
+        "limit": _positive_int,
+        "limit_per_host": _positive_int,
+        "keepalive_timeout": _positive_number,
+        "dns_cache_ttl": _positive_int,
+        "connect_timeout": _positive_number,
+        "per_integration": _positive_int,
+    },
+}
+
+
+def parse_config(
+    data: Mapping[str, Any],
+    source: str = "<memory>",
+    base: Optional[HostConfig] = None,
+    relative_to: Optional[Path] = None,
+) -> HostConfig:
+    """Check ``data`` (decoded TOML) and lay it over ``base`` (the defaults).
+
+    Relative paths in it are taken from ``relative_to`` (the config file's
+    directory), else from the working directory.
+    """
+    base = base or HostConfig()
+    unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, mcp, pool, serve, upstreams)")
+    sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
+    integrations = dict(base.integrations)
+    integrations.update(_integrations(data.get("integrations", {}), "integrations"))
+    return HostConfig(
+        eager=sections["host"].get("eager", base.eager),
+        call_timeout=sections["host"].get("call_timeout", base.call_timeout),
+        folders=resolve_folders(sections["host"]["folders"], relative_to)
+        if "folders" in sections["host"]
+        else base.folders,
+        logging=base.logging._replace(**sections["logging"]),
+        pool=base.pool._replace(**sections["pool"]),
+        serve=base.serve._replace(**sections["serve"]),
+        mcp=base.mcp._replace(**sections["mcp"]),
+        integrations=integrations,
+        upstreams={**base.upstreams, **_upstreams(data.get("upstreams", {}), "upstreams")},
+        source=source,
+    )
+
+

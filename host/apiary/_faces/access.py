@@ -1,0 +1,51 @@
+"""Who may talk to the host's network faces (``apiary serve``, ``apiary mcp --http``).
+
+One policy for both: a bearer token from ``serve.token = { env = "VAR" }``
+or ``APIARY_TOKEN``; without one, listening is allowed on loopback only;
+tokens compared in constant time, the ``Bearer`` scheme in any case
+(RFC 9110).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Optional, Union
+
+from .._config import HostConfig
+from .._exceptions import AccessError
+
+TOKEN_ENV = "APIARY_TOKEN"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def resolve_token(config: HostConfig) -> Optional[str]:
+    """The bearer token clients must send: ``serve.token``'s variable, else
+    ``APIARY_TOKEN``; ``None`` when neither is set."""
+    if config.serve.token is not None:
+        name = config.serve.token["env"]
+        value = os.environ.get(name)
+        if not value:
+            raise AccessError(f"serve.token names the environment variable {name}, which is not set")
+        return value
+    return os.environ.get(TOKEN_ENV) or None
+
+
+def listening_token(config: HostConfig, bind: str) -> Optional[str]:
+    """The token for a face listening on ``bind``; refuses a non-loopback
+    address when there is none, so nothing is ever open to the network."""
+    token = resolve_token(config)
+    if token is None and bind not in LOOPBACK:
+        raise AccessError(
+            f"refusing to listen on {bind} without a token: set {TOKEN_ENV} (or serve.token in the "
+            "config) so clients must authenticate, or listen on 127.0.0.1"
+        )
+    return token
+
+
+def bearer_matches(authorization: Union[str, bytes], token: bytes) -> bool:
+    """Whether an ``Authorization`` header value carries ``token``."""
+    if isinstance(authorization, str):
+        authorization = authorization.encode("utf-8", "surrogateescape")
+    scheme, _, credentials = authorization.partition(b" ")
+    return hmac.compare_digest(credentials.strip(), token) and scheme.lower() == b"bearer"

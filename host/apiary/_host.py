@@ -1,0 +1,175 @@
+"""``Host``: the one object every face (Python, CLI, HTTP, MCP) talks to.
+
+It owns the registry, the session pool, the plugin manager and the router,
+and answers four questions: what is installed (``list``), what one
+integration offers (``describe``), run an action (``call``), and whose
+account this is (``connected_account``). Listing and describing need no pool
+and import no integration; calls need the host entered (``async with``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+
+from ._loading.catalog import describe_record, summarize_record
+from ._config import HostConfig, load_config
+from ._loading.discovery import EntryPointSource, Source
+from ._calls.request import CONNECTED_ACCOUNT, CallRequest
+from ._loading.registry import IntegrationRecord, Registry
+
+if TYPE_CHECKING:
+    import pluggy
+    from autohive_integrations_sdk import IntegrationResult
+    from ._calls.pool import SessionPool
+    from ._loading.checks import CheckReport
+    from ._calls.router import Router
+
+
+class Host:
+    """Discovers integrations and routes calls to them.
+
+    ``sources`` defaults to installed distributions (entry points) and the
+    folder integrations in the config's ``host.folders``; ``plugins`` are
+    host plugin objects registered besides the built-in ones and those of
+    the ``apiary.plugins`` entry point group (``load_plugin_entry_points=False``
+    skips the latter).
+    """
+
+    def __init__(
+        self,
+        config: Optional[HostConfig] = None,
+        *,
+        sources: Optional[Iterable[Source]] = None,
+        plugins: Iterable[object] = (),
+        load_plugin_entry_points: bool = True,
+    ) -> None:
+        self.config = config or load_config()
+        disabled = [name for name, settings in self.config.integrations.items() if not settings.enabled]
+        if sources is None:
+            sources = [EntryPointSource()]
+            if self.config.folders:
+                from ._loading.folders import FolderSource
+
+                sources.append(FolderSource(self.config.folders))
+        self.registry = Registry(sources, exclude=disabled)
+        self._plugins = list(plugins)
+        self._load_plugin_entry_points = load_plugin_entry_points
+        self.plugin_failures: List[Tuple[str, str]] = []
+        self.hooks: Optional["pluggy.PluginManager"] = None
+        self._router: Optional["Router"] = None
+        self._pool: Optional["SessionPool"] = None
+
+    # ---- the catalogue: plain data, no imports ---------------------------
+
+    def list(self) -> List[Dict[str, Any]]:
+        """Every integration: id, versions, state (and why if broken), actions."""
+        return [summarize_record(record) for record in self.registry.records]
+
+    def describe(self, integration_id: str) -> Optional[Dict[str, Any]]:
+        """One integration with its actions' schemas, triggers and auth;
+        ``None`` when no such integration is installed."""
+        record = self.registry.get(integration_id)
+        return describe_record(record) if record is not None else None
+
+    # ---- life cycle --------------------------------------------------------
+
+    async def __aenter__(self) -> "Host":
+        from ._observe import logs
+        from ._observe.call_logging import CallLogger
+        from ._calls.credentials import ConfigCredentials
+        from .hooks import Notifier, load_entry_point_plugins, plugin_manager
+        from ._calls.pool import SessionPool
+        from ._calls.router import Router
+
+        logs.ensure_configured(self.config.logging)
+        hooks = plugin_manager()
+        hooks.register(CallLogger(), name="apiary.call_logging")
+        hooks.register(ConfigCredentials(), name="apiary.config_credentials")
+        for plugin in self._plugins:
+            hooks.register(plugin)
+        if self._load_plugin_entry_points:
+            self.plugin_failures = load_entry_point_plugins(hooks)
+            for name, reason in self.plugin_failures:
+                logs.get_logger("apiary.host").warning("plugin_skipped", plugin=name, reason=reason)
+        self.hooks = hooks
+        self._pool = SessionPool(self.config.pool, self.config.upstreams)
+        for plugin, error in Notifier(hooks).notify("apiary_configure", config=self.config):
+            # A plugin that cannot configure itself is not left half-working.
+            hooks.unregister(name=plugin)
+            self.plugin_failures.append((plugin, f"apiary_configure failed: {type(error).__name__}: {error}"))
+            logs.get_logger("apiary.host").warning("plugin_skipped", plugin=plugin, reason=str(error))
+        self._router = Router(self.registry, self._pool, hooks, self.config)
+        await self._pool.open()
+        if self.config.eager:
+            self.registry.load_all()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+        self._router = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the host is entered and its pool open."""
+        return self._pool is not None and self._pool.is_open
+
+    # ---- calls -------------------------------------------------------------
+
+    def _require_router(self) -> "Router":
+        if self._router is None:
+            raise RuntimeError("enter the host first: 'async with Host() as host: await host.call(...)'")
+        return self._router
+
+    async def call(
+        self,
+        integration: str,
+        action: str,
+        inputs: Optional[Dict[str, Any]] = None,
+        *,
+        auth: Optional[Dict[str, Any]] = None,
+        account: Optional[str] = None,
+        timeout: Optional[float] = None,
+        call_id: Optional[str] = None,
+    ) -> "IntegrationResult":
+        """Run ``action`` of ``integration``; always returns an ``IntegrationResult``.
+
+        ``auth`` is used as given; without it the credentials of ``account``
+        (or the default account) come from plugins or the host config.
+        ``timeout`` (seconds) overrides the configured call timeout.
+        ``call_id`` names the call in logs and hooks (a face that must report
+        it, like the HTTP server's response header, passes its own).
+        """
+        request = CallRequest(integration, action, inputs, auth, account, timeout, call_id)
+        return await self._require_router().call(request)
+
+    async def connected_account(
+        self,
+        integration: str,
+        *,
+        auth: Optional[Dict[str, Any]] = None,
+        account: Optional[str] = None,
+        timeout: Optional[float] = None,
+        call_id: Optional[str] = None,
+    ) -> "IntegrationResult":
+        """Who the credentials belong to: a ``CONNECTED_ACCOUNT`` result, or an
+        error result. The keywords mean what they mean for ``call``."""
+        request = CallRequest(integration, CONNECTED_ACCOUNT, None, auth, account, timeout, call_id)
+        return await self._require_router().connected_account(request)
+
+    # ---- loading, for the faces that report on it -------------------------
+
+    def load_all(self) -> None:
+        """Import every integration now, as the eager option does; failures
+        only mark records broken (``list`` then shows why)."""
+        self.registry.load_all()
+
+    def check(self) -> List["CheckReport"]:
+        """``apiary check``: every integration's problems (each imported)."""
+        from ._loading.checks import check_all
+
+        return check_all(self.registry)
+
+    def record(self, integration_id: str) -> Optional[IntegrationRecord]:
+        """The registry record of ``integration_id`` (for ``check`` and tools)."""
+        return self.registry.get(integration_id)

@@ -1,0 +1,103 @@
+"""``apiary check``: is every installed integration sound?
+
+For each integration: its config.json against the published schema
+(``config/integration.schema.json``), every schema in it valid Draft 7, its
+module importable, a handler for every declared action and trigger and no
+handler for an undeclared one. Problems are collected, never raised, so one
+bad integration does not hide the next.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator, List, Mapping, Tuple
+
+from .._config import defaults_file
+from .._exceptions import LoadError
+from .registry import IntegrationRecord, Registry
+
+
+@dataclass
+class CheckReport:
+    id: str
+    source: str
+    problems: List[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _config_schema() -> Mapping[str, Any]:
+    return json.loads(defaults_file("integration.schema.json").read_text(encoding="utf-8"))
+
+
+def _location(path: Any) -> str:
+    return "/".join(str(part) for part in path) or "(top level)"
+
+
+def _schemas(config: Mapping[str, Any]) -> Iterator[Tuple[str, Any]]:
+    auth = config.get("auth")
+    if isinstance(auth, Mapping) and "fields" in auth:
+        yield "auth.fields", auth["fields"]
+    for section in ("actions", "polling_triggers"):
+        definitions = config.get(section)
+        if not isinstance(definitions, Mapping):
+            continue
+        for name, definition in definitions.items():
+            if isinstance(definition, Mapping):
+                for role in ("input_schema", "output_schema"):
+                    if role in definition:
+                        yield f"{section}.{name}.{role}", definition[role]
+
+
+def _check_config(config: Mapping[str, Any]) -> List[str]:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
+    problems = [
+        f"config.json {_location(error.absolute_path)}: {error.message}"
+        for error in Draft7Validator(_config_schema()).iter_errors(config)
+    ]
+    for where, schema in _schemas(config):
+        try:
+            Draft7Validator.check_schema(schema)
+        except SchemaError as error:
+            problems.append(f"config.json {where} is not a valid JSON Schema: {error.message}")
+    return problems
+
+
+def _check_handlers(registry: Registry, record: IntegrationRecord) -> List[str]:
+    try:
+        integration = registry.load(record)
+    except LoadError as error:
+        return [str(error)]
+    config = integration.config
+    problems = [
+        f"handler registered for undeclared action {name!r}"
+        for name in integration.action_handlers
+        if name not in config.actions
+    ]
+    declared = set(record.declared("actions"))
+    if declared != set(config.actions):
+        problems.append(
+            "the module loaded a config.json whose actions differ from the one discovered "
+            f"({record.found.config_path})"
+        )
+    return problems
+
+
+def check_record(registry: Registry, record: IntegrationRecord) -> CheckReport:
+    """Every problem of one integration; an empty list when it is sound."""
+    report = CheckReport(record.id, record.found.source)
+    if record.config is None:
+        report.problems.append(record.reason or "config.json could not be read")
+        return report
+    report.problems += _check_config(record.config)
+    report.problems += _check_handlers(registry, record)
+    return report
+
+
+def check_all(registry: Registry) -> List[CheckReport]:
+    return [check_record(registry, record) for record in registry.records]

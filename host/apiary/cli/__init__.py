@@ -1,0 +1,56 @@
+"""The ``apiary`` command line: a thin face over ``Host``.
+
+One module per group of commands, each adding its own subcommands:
+``_catalog`` (list, show), ``_calls`` (call, account), ``_check``,
+``_servers`` (serve, mcp), ``_package``. Exit codes of ``call`` and
+``account`` come from the faces' shared outcome table
+(``apiary._faces.outcomes``): 0 for a result, 1 for an action error the
+integration returned, 3 for a validation error (inputs, auth or output), 4
+for a host error (unknown integration or action, broken integration,
+credentials, upstream failure, handler exception, timeout). 2 is a usage
+error: bad flags, unreadable JSON, an invalid host config.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from .._exceptions import UsageError
+from .._faces.outcomes import EXIT_OK, EXIT_USAGE
+from .._version import __version__
+from . import _calls, _catalog, _check, _package, _servers
+from ._common import common_options
+
+__all__ = ["main"]
+
+# In the order ``apiary --help`` lists them.
+_COMMANDS = (_catalog, _calls, _servers, _package, _check)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="apiary",
+        description="Run many API integrations in one process.",
+        epilog="Run 'apiary COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"apiary {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = common_options()
+    for module in _COMMANDS:
+        module.register(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``apiary`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except UsageError as error:
+        parser.exit(EXIT_USAGE, f"apiary: error: {error}\n")
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_OK

@@ -1,0 +1,63 @@
+"""``apiary call`` and ``apiary account``: one call through the host, its
+result as JSON on stdout, its outcome as the exit code (see
+``apiary._faces.outcomes``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .._faces.encoding import to_json
+from .._faces.outcomes import exit_code_table, outcome_for
+from ._common import build_host, configure_logging, json_argument
+
+if TYPE_CHECKING:
+    from autohive_integrations_sdk import IntegrationResult
+
+    from .._host import Host
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    # What a call takes besides its inputs (call and account share it).
+    calling = argparse.ArgumentParser(add_help=False)
+    calling.add_argument("integration", metavar="ID")
+    calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
+    calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
+    calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
+
+    call = commands.add_parser(
+        "call",
+        parents=[common, calling],
+        help="run one action and print its result as JSON",
+        description=f"Run one action and print its result as JSON. Exit codes: {exit_code_table()}.",
+    )
+    call.add_argument("action", metavar="ACTION")
+    call.add_argument("--input", metavar="JSON|@FILE", default="{}", help="the action's inputs (default {})")
+    call.set_defaults(handler=run_call)
+
+    account = commands.add_parser("account", parents=[common, calling], help="whose account the credentials belong to")
+    account.set_defaults(handler=run_call)
+
+
+async def _call(host: Host, args: argparse.Namespace) -> IntegrationResult:
+    inputs = json_argument(args.input, "--input") if args.command == "call" else None
+    auth = json_argument(args.auth, "--auth")
+    async with host:
+        if args.command == "call":
+            return await host.call(
+                args.integration, args.action, inputs or {}, auth=auth, account=args.account, timeout=args.timeout
+            )
+        return await host.connected_account(args.integration, auth=auth, account=args.account, timeout=args.timeout)
+
+
+def run_call(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .._calls.results import result_to_dict
+
+    host = build_host(args)
+    configure_logging(host)
+    document = result_to_dict(asyncio.run(_call(host, args)))
+    print(to_json(document, pretty=sys.stdout.isatty()))
+    return outcome_for(document).exit_code
