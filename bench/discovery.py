@@ -39,8 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 PACKAGE_PREFIX = "apiary_bench_disc_"
 ID_PREFIX = "bench_disc_"
@@ -88,7 +88,7 @@ class {cls}(ActionHandler):
 RESOURCES = ["contacts", "invoices", "tickets", "orders", "projects", "messages", "files", "events", "tasks", "deals"]
 
 
-def _item_schema(resource: str) -> Dict:
+def _item_schema(resource: str) -> dict:
     return {
         "type": "object",
         "properties": {
@@ -103,7 +103,7 @@ def _item_schema(resource: str) -> Dict:
     }
 
 
-def _actions(resource: str) -> Dict[str, Dict]:
+def _actions(resource: str) -> dict[str, dict]:
     item = _item_schema(resource)
     singular = resource[:-1]
     id_input = {
@@ -157,7 +157,7 @@ def _actions(resource: str) -> Dict[str, Dict]:
     }
 
 
-def generate(site: Path, count: int) -> List[str]:
+def generate(site: Path, count: int) -> list[str]:
     """``count`` installed integration distributions under ``site``; returns their ids."""
     ids = []
     for index in range(count):
@@ -215,7 +215,7 @@ def generate(site: Path, count: int) -> List[str]:
 # ---- running the processes -----------------------------------------------------------
 
 
-def run(command: Sequence[str], env: Dict[str, str], timeout: float = 60) -> Tuple[float, str]:
+def run(command: Sequence[str], env: dict[str, str], timeout: float = 60) -> tuple[float, str]:
     """Wall seconds and stdout of ``command``; fails on a non-zero exit."""
     started = time.perf_counter()
     completed = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
@@ -231,7 +231,7 @@ def check_floor(output: str, count: int) -> None:
         raise RuntimeError(f"floor script found {integrations} integrations, {actions} actions")
 
 
-def check_listing(output: str, ids: List[str]) -> int:
+def check_listing(output: str, ids: list[str]) -> int:
     """Every generated integration listed, discovered, with its 5 actions; returns other ids listed."""
     listed = {item["id"]: item for item in json.loads(output)}
     missing = [i for i in ids if i not in listed]
@@ -245,7 +245,7 @@ def check_listing(output: str, ids: List[str]) -> int:
     return len(set(listed) - set(ids))
 
 
-def importtime_report(apiary: Path, env: Dict[str, str], top: int) -> None:
+def importtime_report(apiary: Path, env: dict[str, str], top: int) -> None:
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", str(apiary), "list", "--json"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60,
@@ -289,7 +289,7 @@ def main(runs: int, count: int, importtime_top: int) -> None:
             if name == "apiary list --json":
                 others = check_listing(output, ids)
 
-        samples: Dict[str, List[float]] = {name: [] for name in cases}
+        samples: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(runs):
             for name, (command, _check) in cases.items():
                 seconds, output = run(command, env)

@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 RESOURCES = ["contacts", "invoices", "tickets", "orders", "projects", "messages", "files", "events", "tasks", "deals"]
 SAMPLE_ITEMS = [{"id": "1", "name": "first", "status": "active", "amount_cents": 1250, "tags": ["a"]},
@@ -158,7 +158,7 @@ ACTIONS = {  # module -> (helpers imported, action name, handler body)
 }
 
 
-def _schemas(resource: str) -> Dict[str, Dict]:
+def _schemas(resource: str) -> dict[str, dict]:
     """The four actions of an integration over ``resource``, with their JSON Schemas."""
     one, obj = resource[:-1], lambda required, **properties: {"type": "object", "properties": properties, "required": required}
     status, text = {"type": "string", "enum": ["active", "archived", "draft"]}, {"type": "string"}
@@ -182,7 +182,7 @@ def _schemas(resource: str) -> Dict[str, Dict]:
                                       "input_schema": summary_in, "output_schema": summary_out}}
 
 
-def generate(root: Path, count: int) -> List[Path]:
+def generate(root: Path, count: int) -> list[Path]:
     """``count`` folder integrations under ``root``; returns their folders."""
     folders = []
     for index in range(count):
@@ -208,7 +208,7 @@ def generate(root: Path, count: int) -> List[Path]:
     return folders
 
 
-def write_host_config(path: Path, folders: List[Path], disabled: List[str]) -> Path:
+def write_host_config(path: Path, folders: list[Path], disabled: list[str]) -> Path:
     lines = ["[host]", "eager = true", f"folders = [{', '.join(json.dumps(str(f)) for f in folders)}]",
              "[logging]", 'level = "warning"', 'format = "json"']
     for integration_id in disabled:  # installed entry-point integrations: only folders load
@@ -217,7 +217,7 @@ def write_host_config(path: Path, folders: List[Path], disabled: List[str]) -> P
     return path
 
 
-def memory(pid: Any = "self") -> Dict[str, float]:
+def memory(pid: Any = "self") -> dict[str, float]:
     """Rss, Pss (smaps_rollup) and VmRSS, VmHWM (status) of ``pid``, in MiB."""
     figures = {}
     for name, keys in (("smaps_rollup", ("Rss", "Pss")), ("status", ("VmRSS", "VmHWM"))):
@@ -250,7 +250,7 @@ def child(config_path: str, expected: int) -> None:
     asyncio.run(serve(host, expected, report))
 
 
-async def serve(host: Any, expected: int, report: Dict[str, Any]) -> None:
+async def serve(host: Any, expected: int, report: dict[str, Any]) -> None:
     entering, entering_cpu = time.perf_counter(), time.process_time()
     async with host:
         entered, report["enter_cpu_ms"] = time.perf_counter(), (time.process_time() - entering_cpu) * 1000
@@ -272,7 +272,7 @@ async def serve(host: Any, expected: int, report: Dict[str, Any]) -> None:
 
 # ---- the parent: starting, measuring, stopping children ----------------------
 
-Spec = Tuple[Path, int, Path]  # host config, integrations expected, stderr log
+Spec = tuple[Path, int, Path]  # host config, integrations expected, stderr log
 
 
 class Child:
@@ -281,7 +281,7 @@ class Child:
         command = [sys.executable, os.path.abspath(__file__), "--child", str(config), "--expect", str(expected)]
         with open(log, "w", encoding="utf-8") as stderr:
             self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True)
-        self.report: Dict[str, Any] = {}
+        self.report: dict[str, Any] = {}
 
     def read_report(self) -> None:
         line = self.process.stdout.readline()
@@ -294,7 +294,7 @@ class Child:
                                f"{self.log.read_text(encoding='utf-8').strip()[-1500:]}") from None
 
 
-def start(specs: List[Spec], jobs: int, timeout: float, children: List[Child]) -> None:
+def start(specs: list[Spec], jobs: int, timeout: float, children: list[Child]) -> None:
     """A child per spec, at most ``jobs`` of them not yet ready at a time, until all are ready."""
     pending, deadline = list(specs), time.monotonic() + timeout
     with selectors.DefaultSelector() as selector:
@@ -310,7 +310,7 @@ def start(specs: List[Spec], jobs: int, timeout: float, children: List[Child]) -
                 key.data.read_report()
 
 
-def stop(children: List[Child], timeout: float = 20) -> None:
+def stop(children: list[Child], timeout: float = 20) -> None:
     """Tell every child to exit (close its stdin); kill those still alive after ``timeout``."""
     for each in children:
         each.process.stdin.close()
@@ -324,9 +324,9 @@ def stop(children: List[Child], timeout: float = 20) -> None:
         each.process.stdout.close()
 
 
-def run_case(specs: List[Spec], jobs: int, timeout: float) -> List[Child]:
+def run_case(specs: list[Spec], jobs: int, timeout: float) -> list[Child]:
     """Children for ``specs``, with the parent's reading of their memory while all are alive."""
-    children: List[Child] = []
+    children: list[Child] = []
     try:
         start(specs, jobs, timeout, children)
         for each in children:
@@ -347,7 +347,7 @@ def main(count: int, jobs: int, keep: bool) -> None:
     logs.mkdir()
     installed = sorted(ep.name for ep in entry_points(group="apiary.integrations"))
 
-    def spec(name: str, folders: List[Path], expected: int) -> Spec:
+    def spec(name: str, folders: list[Path], expected: int) -> Spec:
         return write_host_config(configs / f"{name}.toml", folders, installed), expected, logs / f"{name}.err"
 
     try:
@@ -366,7 +366,7 @@ def main(count: int, jobs: int, keep: bool) -> None:
     report(count, jobs, installed, base.report, one.report, [each.report for each in singles], wall)
 
 
-def report(count: int, jobs: int, installed: List[str], b: Dict, o: Dict, singles: List[Dict], wall: float) -> None:
+def report(count: int, jobs: int, installed: list[str], b: dict, o: dict, singles: list[dict], wall: float) -> None:
     def med(*path: str) -> float:
         values = []
         for each in singles:

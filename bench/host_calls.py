@@ -53,9 +53,10 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
+from typing import Any
 
 import aiohttp
 
@@ -179,7 +180,7 @@ class Upstream:
                     raise RuntimeError("upstream is not answering")
                 await asyncio.sleep(0.05)
 
-    def cpu_seconds(self) -> Optional[float]:
+    def cpu_seconds(self) -> float | None:
         """User + system CPU time of the upstream process so far (Linux only)."""
         try:
             fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -229,8 +230,7 @@ class BenchSource:
 
 
 def make_host(config_path: Path, concurrency: int, log_level: str) -> Any:
-    from apiary import parse_config
-    from apiary import Host
+    from apiary import Host, parse_config
 
     limit = max(100, concurrency)
     config = parse_config(
@@ -267,7 +267,7 @@ class Round:
     calls: int
     seconds: float
     cpu_seconds: float
-    upstream_cpu_seconds: Optional[float]
+    upstream_cpu_seconds: float | None
     timed_out: bool
 
     @property
@@ -311,7 +311,7 @@ def check_document(data: Any) -> None:
 
 
 async def measure(concurrency: int, calls: int, rounds: int, warmup: int, max_seconds: float,
-                  upstream: Upstream, config_path: Path, log_level: str) -> Dict[str, List[Round]]:
+                  upstream: Upstream, config_path: Path, log_level: str) -> dict[str, list[Round]]:
     import importlib
 
     from autohive_integrations_sdk import ExecutionContext
@@ -353,7 +353,7 @@ async def measure(concurrency: int, calls: int, rounds: int, warmup: int, max_se
         # interleave the rounds so drift on the machine hits all alike.
         for call, check in patterns.values():
             await run_round(call, check, warmup, concurrency, max_seconds, upstream)
-        results: Dict[str, List[Round]] = {name: [] for name in patterns}
+        results: dict[str, list[Round]] = {name: [] for name in patterns}
         for _ in range(rounds):
             for name, (call, check) in patterns.items():
                 results[name].append(await run_round(call, check, calls, concurrency, max_seconds, upstream))
@@ -363,11 +363,11 @@ async def measure(concurrency: int, calls: int, rounds: int, warmup: int, max_se
 # ---- reporting -------------------------------------------------------------------
 
 
-def median_round(rounds: List[Round]) -> Round:
+def median_round(rounds: list[Round]) -> Round:
     return sorted(rounds, key=lambda r: r.rate)[len(rounds) // 2]
 
 
-def report(concurrency: int, calls: int, results: Dict[str, List[Round]]) -> None:
+def report(concurrency: int, calls: int, results: dict[str, list[Round]]) -> None:
     print(f"\nconcurrency {concurrency}: {calls} calls per round, {len(results['host'])} rounds (median round)")
     print(f"  {'pattern':<12} {'calls/s':>9}  {'rounds min-max':>15}  {'client CPU/call':>15}  {'upstream CPU':>12}")
     medians = {}
@@ -398,8 +398,8 @@ def pin_to(cpu: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from apiary._observe import logs
     from apiary import LoggingConfig
+    from apiary._observe import logs
 
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     pin = not args.no_pin and len(cpus) >= 2

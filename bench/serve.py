@@ -62,9 +62,10 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 INTEGRATION_ID = "bench"
 MODULE = "bench_integration"
@@ -207,14 +208,14 @@ AIOHTTP_LOADER_CODE = textwrap.dedent(
 # ---- processes -------------------------------------------------------------------
 
 
-def pinned(cpu: int) -> Optional[Callable[[], None]]:
+def pinned(cpu: int) -> Callable[[], None] | None:
     """A ``preexec_fn`` pinning the child to ``cpu`` (None: no pinning)."""
     if cpu < 0 or not hasattr(os, "sched_setaffinity"):
         return None
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-def cpu_seconds(pid: int) -> Optional[float]:
+def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of process ``pid`` so far (Linux only)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -267,7 +268,7 @@ class Server:
     process: subprocess.Popen
     url: str
     describe: str
-    log_path: Optional[Path] = None
+    log_path: Path | None = None
 
     def log_lines(self) -> int:
         if self.log_path is None:
@@ -337,7 +338,7 @@ async def wait_ready(server: Server, seconds: float) -> None:
                 async with session.get(server.url + "/readyz") as response:
                     if response.status == 200:
                         return
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{server.name}: /readyz not 200 within {seconds} s")
@@ -360,7 +361,7 @@ def start_bare(cpu: int, ready_seconds: float) -> Server:
 # ---- checking -----------------------------------------------------------------------
 
 
-def check_apiary(status: int, body: Any) -> Optional[str]:
+def check_apiary(status: int, body: Any) -> str | None:
     if status != 200:
         return f"status {status}: {body!r}"[:300]
     if not isinstance(body, dict) or set(body) != {"version", "type", "result"}:
@@ -370,13 +371,13 @@ def check_apiary(status: int, body: Any) -> Optional[str]:
     return None
 
 
-def check_bare(status: int, body: Any) -> Optional[str]:
+def check_bare(status: int, body: Any) -> str | None:
     if status != 200 or body != BARE_ANSWER:
         return f"status {status}: {body!r}"[:300]
     return None
 
 
-async def warm_up(server: Server, check: Callable[[int, Any], Optional[str]], requests: int, connections: int) -> int:
+async def warm_up(server: Server, check: Callable[[int, Any], str | None], requests: int, connections: int) -> int:
     """``requests`` POSTs, every response checked; returns the answer's size in bytes."""
     import aiohttp
 
@@ -412,11 +413,11 @@ async def warm_up(server: Server, check: Callable[[int, Any], Optional[str]], re
 class Round:
     requests: int
     seconds: float
-    errors: Dict[str, int]
+    errors: dict[str, int]
     p50_us: float
     p90_us: float
     p99_us: float
-    server_cpu: Optional[float]
+    server_cpu: float | None
     loader_cpu: float
     stopped: bool = False
 
@@ -439,13 +440,13 @@ class Loader:
         return (f"aiohttp client process, {self.connections} workers over keep-alive, {self.requests} requests "
                 f"per round, at most {self.seconds:g} s ({where})")
 
-    def command(self, url: str, seconds: float, requests: int) -> List[str]:
+    def command(self, url: str, seconds: float, requests: int) -> list[str]:
         if self.kind == "wrk":
             return ["wrk", "-t1", f"-c{self.connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                     "-s", str(self.lua), url]
         return [sys.executable, "-c", AIOHTTP_LOADER_CODE, url, BODY, str(self.connections), str(requests), str(seconds)]
 
-    def run(self, server: Server, seconds: Optional[float] = None, requests: Optional[int] = None) -> Round:
+    def run(self, server: Server, seconds: float | None = None, requests: int | None = None) -> Round:
         seconds = self.seconds if seconds is None else seconds
         requests = self.requests if requests is None else requests
         command = self.command(server.url + PATH, seconds, requests)
@@ -476,11 +477,11 @@ class Loader:
 # ---- reporting --------------------------------------------------------------------------
 
 
-def median_round(rounds: List[Round]) -> Round:
+def median_round(rounds: list[Round]) -> Round:
     return sorted(rounds, key=lambda r: r.rate)[len(rounds) // 2]
 
 
-def report(results: Dict[str, List[Round]]) -> bool:
+def report(results: dict[str, list[Round]]) -> bool:
     print(f"\n{len(results['bare'])} rounds each, interleaved (bare, apiary, ...); median round:")
     print(f"  {'server':<7} {'req/s':>8}  {'rounds min-max':>15}  {'p50':>8} {'p90':>8} {'p99':>8}  "
           f"{'server CPU':>10}  {'server CPU/req':>14}  {'loader CPU':>10}")
@@ -529,7 +530,7 @@ def main(args: argparse.Namespace) -> int:
     if pin:
         os.sched_setaffinity(0, {load_cpu})  # this process only waits during the rounds
 
-    servers: List[Server] = []
+    servers: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="apiary-bench-serve-") as root:
         folder = Path(root)
         lua = folder / "post.lua"
@@ -558,7 +559,7 @@ def main(args: argparse.Namespace) -> int:
             log_before = served.log_lines()
             for server in (bare, served):  # warm the loader's path too (not counted)
                 loader.run(server, seconds=1, requests=max(1, args.requests // 5))
-            results: Dict[str, List[Round]] = {"bare": [], "apiary": []}
+            results: dict[str, list[Round]] = {"bare": [], "apiary": []}
             for _ in range(args.rounds):
                 for name, server in (("bare", bare), ("apiary", served)):
                     results[name].append(loader.run(server))

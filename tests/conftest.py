@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -32,8 +32,8 @@ UPSTREAM_COOKIE = ("upstream_session", "cookie-value-0451")
 class SeenRequest:
     method: str
     path: str
-    query: Dict[str, str]
-    headers: Dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
     peer: Any
 
 
@@ -42,7 +42,7 @@ class FakeUpstream:
     """A local HTTP API; ``url(path)`` addresses it."""
 
     server: TestServer
-    requests: List[SeenRequest] = field(default_factory=list)
+    requests: list[SeenRequest] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
     gate: asyncio.Event = field(default_factory=asyncio.Event)
@@ -51,7 +51,7 @@ class FakeUpstream:
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.server.port}{path}"
 
-    def seen(self, path: str) -> List[SeenRequest]:
+    def seen(self, path: str) -> list[SeenRequest]:
         return [request for request in self.requests if request.path == path]
 
     async def wait_in_flight(self, count: int, max_rounds: int = 2000) -> None:
@@ -63,7 +63,7 @@ class FakeUpstream:
         raise AssertionError(f"only {self.in_flight} requests reached /gate, expected {count}")
 
 
-def _app(upstream: "FakeUpstream") -> web.Application:
+def _app(upstream: FakeUpstream) -> web.Application:
     async def record(request: web.Request) -> None:
         upstream.requests.append(
             SeenRequest(

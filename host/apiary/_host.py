@@ -9,20 +9,24 @@ and import no integration; calls need the host entered (``async with``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+import builtins
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from ._loading.catalog import describe_record, summarize_record
-from ._config import HostConfig, load_config
-from ._loading.discovery import EntryPointSource, Source
 from ._calls.request import CONNECTED_ACCOUNT, CallRequest
+from ._config import HostConfig, load_config
+from ._loading.catalog import describe_record, summarize_record
+from ._loading.discovery import EntryPointSource, Source
 from ._loading.registry import IntegrationRecord, Registry
 
 if TYPE_CHECKING:
     import pluggy
+
     from autohive_integrations_sdk import IntegrationResult
+
     from ._calls.pool import SessionPool
-    from ._loading.checks import CheckReport
     from ._calls.router import Router
+    from ._loading.checks import CheckReport
 
 
 class Host:
@@ -37,9 +41,9 @@ class Host:
 
     def __init__(
         self,
-        config: Optional[HostConfig] = None,
+        config: HostConfig | None = None,
         *,
-        sources: Optional[Iterable[Source]] = None,
+        sources: Iterable[Source] | None = None,
         plugins: Iterable[object] = (),
         load_plugin_entry_points: bool = True,
     ) -> None:
@@ -54,18 +58,18 @@ class Host:
         self.registry = Registry(sources, exclude=disabled)
         self._plugins = list(plugins)
         self._load_plugin_entry_points = load_plugin_entry_points
-        self.plugin_failures: List[Tuple[str, str]] = []
-        self.hooks: Optional["pluggy.PluginManager"] = None
-        self._router: Optional["Router"] = None
-        self._pool: Optional["SessionPool"] = None
+        self.plugin_failures: list[tuple[str, str]] = []
+        self.hooks: pluggy.PluginManager | None = None
+        self._router: Router | None = None
+        self._pool: SessionPool | None = None
 
     # ---- the catalogue: plain data, no imports ---------------------------
 
-    def list(self) -> List[Dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         """Every integration: id, versions, state (and why if broken), actions."""
         return [summarize_record(record) for record in self.registry.records]
 
-    def describe(self, integration_id: str) -> Optional[Dict[str, Any]]:
+    def describe(self, integration_id: str) -> dict[str, Any] | None:
         """One integration with its actions' schemas, triggers and auth;
         ``None`` when no such integration is installed."""
         record = self.registry.get(integration_id)
@@ -73,13 +77,13 @@ class Host:
 
     # ---- life cycle --------------------------------------------------------
 
-    async def __aenter__(self) -> "Host":
-        from ._observe import logs
-        from ._observe.call_logging import CallLogger
+    async def __aenter__(self) -> Host:
         from ._calls.credentials import ConfigCredentials
-        from .hooks import Notifier, load_entry_point_plugins, plugin_manager
         from ._calls.pool import SessionPool
         from ._calls.router import Router
+        from ._observe import logs
+        from ._observe.call_logging import CallLogger
+        from .hooks import Notifier, load_entry_point_plugins, plugin_manager
 
         logs.ensure_configured(self.config.logging)
         hooks = plugin_manager()
@@ -116,7 +120,7 @@ class Host:
 
     # ---- calls -------------------------------------------------------------
 
-    def _require_router(self) -> "Router":
+    def _require_router(self) -> Router:
         if self._router is None:
             raise RuntimeError("enter the host first: 'async with Host() as host: await host.call(...)'")
         return self._router
@@ -125,13 +129,13 @@ class Host:
         self,
         integration: str,
         action: str,
-        inputs: Optional[Dict[str, Any]] = None,
+        inputs: dict[str, Any] | None = None,
         *,
-        auth: Optional[Dict[str, Any]] = None,
-        account: Optional[str] = None,
-        timeout: Optional[float] = None,
-        call_id: Optional[str] = None,
-    ) -> "IntegrationResult":
+        auth: dict[str, Any] | None = None,
+        account: str | None = None,
+        timeout: float | None = None,
+        call_id: str | None = None,
+    ) -> IntegrationResult:
         """Run ``action`` of ``integration``; always returns an ``IntegrationResult``.
 
         ``auth`` is used as given; without it the credentials of ``account``
@@ -147,11 +151,11 @@ class Host:
         self,
         integration: str,
         *,
-        auth: Optional[Dict[str, Any]] = None,
-        account: Optional[str] = None,
-        timeout: Optional[float] = None,
-        call_id: Optional[str] = None,
-    ) -> "IntegrationResult":
+        auth: dict[str, Any] | None = None,
+        account: str | None = None,
+        timeout: float | None = None,
+        call_id: str | None = None,
+    ) -> IntegrationResult:
         """Who the credentials belong to: a ``CONNECTED_ACCOUNT`` result, or an
         error result. The keywords mean what they mean for ``call``."""
         request = CallRequest(integration, CONNECTED_ACCOUNT, None, auth, account, timeout, call_id)
@@ -164,12 +168,12 @@ class Host:
         only mark records broken (``list`` then shows why)."""
         self.registry.load_all()
 
-    def check(self) -> List["CheckReport"]:
+    def check(self) -> builtins.list[CheckReport]:
         """``apiary check``: every integration's problems (each imported)."""
         from ._loading.checks import check_all
 
         return check_all(self.registry)
 
-    def record(self, integration_id: str) -> Optional[IntegrationRecord]:
+    def record(self, integration_id: str) -> IntegrationRecord | None:
         """The registry record of ``integration_id`` (for ``check`` and tools)."""
         return self.registry.get(integration_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pluggy
@@ -35,12 +35,12 @@ class CallInfo:
     call_id: str
     integration: str
     action: str  # "connected_account" for an account lookup
-    account: Optional[str] = None
+    account: str | None = None
     upstream_requests: int = 0
 
 
 # The call running in the current task, for log context and request counts.
-current_call: contextvars.ContextVar[Optional[CallInfo]] = contextvars.ContextVar("apiary_call", default=None)
+current_call: contextvars.ContextVar[CallInfo | None] = contextvars.ContextVar("apiary_call", default=None)
 
 
 class UpstreamRequest:
@@ -53,7 +53,7 @@ class UpstreamRequest:
 
     __slots__ = ("_attempt", "_parts")
 
-    def __init__(self, attempt: "UpstreamAttempt") -> None:
+    def __init__(self, attempt: UpstreamAttempt) -> None:
         self._attempt = attempt
         self._parts: Any = None
 
@@ -76,7 +76,7 @@ class UpstreamRequest:
         return self._url().path or "/"
 
     @property
-    def status(self) -> Optional[int]:
+    def status(self) -> int | None:
         return self._attempt.status
 
     @property
@@ -88,7 +88,7 @@ class UpstreamRequest:
         return self._attempt.retry_count
 
     @property
-    def error(self) -> Optional[str]:
+    def error(self) -> str | None:
         return self._attempt.error
 
     def __repr__(self) -> str:
@@ -99,7 +99,7 @@ class HookSpecs:
     """The hooks a host plugin may implement."""
 
     @hookspec
-    def apiary_configure(self, config: "HostConfig") -> None:
+    def apiary_configure(self, config: HostConfig) -> None:
         """The host is starting with ``config``."""
 
     @hookspec
@@ -107,17 +107,17 @@ class HookSpecs:
         """A call is about to run (its credentials are resolved)."""
 
     @hookspec
-    def apiary_after_call(self, call: CallInfo, result: "IntegrationResult", duration_ms: float) -> None:
+    def apiary_after_call(self, call: CallInfo, result: IntegrationResult, duration_ms: float) -> None:
         """A call finished with ``result`` after ``duration_ms``."""
 
     @hookspec
-    def apiary_upstream_request(self, call: Optional[CallInfo], request: UpstreamRequest) -> None:
+    def apiary_upstream_request(self, call: CallInfo | None, request: UpstreamRequest) -> None:
         """An integration's HTTP request through the pool completed or failed."""
 
     @hookspec(firstresult=True)
     def apiary_resolve_credentials(
-        self, integration: str, account: Optional[str], config: "HostConfig"
-    ) -> Optional[Dict[str, Any]]:
+        self, integration: str, account: str | None, config: HostConfig
+    ) -> dict[str, Any] | None:
         """Return the auth for ``integration`` and ``account`` (``None`` when
         the call names no account), or ``None`` to let the next plugin try.
         The first answer wins; config-based credentials answer last."""
@@ -138,7 +138,7 @@ class Notifier:
             for name, caller in vars(manager.hook).items()
         }
 
-    def notify(self, hook: str, **kwargs: Any) -> List[Tuple[str, BaseException]]:
+    def notify(self, hook: str, **kwargs: Any) -> list[tuple[str, BaseException]]:
         """Call ``hook`` on every plugin; return the ``(plugin, exception)`` failures."""
         failures = []
         for plugin, function, argnames in self._implementations.get(hook, ()):
@@ -156,7 +156,7 @@ def plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
-def load_entry_point_plugins(manager: pluggy.PluginManager) -> List[Tuple[str, str]]:
+def load_entry_point_plugins(manager: pluggy.PluginManager) -> list[tuple[str, str]]:
     """Register every ``apiary.plugins`` entry point; return the ones that
     failed as ``(name, reason)`` pairs instead of raising."""
     import importlib_metadata

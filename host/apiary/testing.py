@@ -11,20 +11,21 @@ at the fake, so the integration runs unmodified::
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable, Mapping, Optional
+from typing import Any
 
 from ._config import parse_config
-from ._loading.discovery import Source
 from ._host import Host
+from ._loading.discovery import Source
 
 
 @asynccontextmanager
 async def host_with_upstreams(
     upstreams: Mapping[str, str],
     *,
-    config: Optional[Mapping[str, Any]] = None,
-    sources: Optional[Iterable[Source]] = None,
+    config: Mapping[str, Any] | None = None,
+    sources: Iterable[Source] | None = None,
 ) -> AsyncIterator[Host]:
     """An entered ``Host`` whose requests for each origin in ``upstreams`` go
     to its fake instead. ``config`` is more host config (TOML-shaped data);

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any
 
 from ._errors import ConfigurationError
 
@@ -24,7 +25,7 @@ class Parameter:
     name: str
     type: str
     description: str
-    enum: Optional[List[str]] = None
+    enum: list[str] | None = None
     required: bool = True
     default: Any = None
 
@@ -35,8 +36,8 @@ class SchemaDefinition:
 
     name: str
     description: str
-    input_schema: List[Parameter]
-    output_schema: Optional[Dict[str, Any]] = None
+    input_schema: list[Parameter]
+    output_schema: dict[str, Any] | None = None
 
 
 @dataclass
@@ -58,9 +59,9 @@ class IntegrationConfig:
     name: str
     version: str
     description: str
-    auth: Dict[str, Any]
-    actions: Dict[str, Action]
-    polling_triggers: Dict[str, PollingTrigger]
+    auth: dict[str, Any]
+    actions: dict[str, Action]
+    polling_triggers: dict[str, PollingTrigger]
 
 
 _INTERVAL = re.compile(r"\s*(\d+)\s*([smhd])\s*", re.IGNORECASE)
@@ -95,7 +96,7 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return section
 
 
-def parse_actions(section: Mapping[str, Any]) -> Dict[str, Action]:
+def parse_actions(section: Mapping[str, Any]) -> dict[str, Action]:
     """Parse the ``actions`` object of ``config.json``."""
     return {
         name: Action(
@@ -108,7 +109,7 @@ def parse_actions(section: Mapping[str, Any]) -> Dict[str, Action]:
     }
 
 
-def parse_polling_triggers(section: Mapping[str, Any]) -> Dict[str, PollingTrigger]:
+def parse_polling_triggers(section: Mapping[str, Any]) -> dict[str, PollingTrigger]:
     """Parse the ``polling_triggers`` object of ``config.json``."""
     triggers = {}
     for name, data in section.items():
@@ -144,7 +145,7 @@ def parse_config(data: Any) -> IntegrationConfig:
     )
 
 
-def read_config(path: Union[str, Path]) -> IntegrationConfig:
+def read_config(path: str | Path) -> IntegrationConfig:
     """Read and parse one ``config.json`` file."""
     path = Path(path)
     try:
@@ -160,7 +161,7 @@ def read_config(path: Union[str, Path]) -> IntegrationConfig:
     return parse_config(data)
 
 
-def config_candidates(caller_file: Optional[str], sdk_file: str) -> List[Path]:
+def config_candidates(caller_file: str | None, sdk_file: str) -> list[Path]:
     """Where ``Integration.load()`` without a path looks, in order.
 
     First beside the module that called it, then up through the packages that
@@ -168,7 +169,7 @@ def config_candidates(caller_file: Optional[str], sdk_file: str) -> List[Path]:
     integration's own config.json). Last, the vendored layout, where the SDK
     was installed into ``<integration>/<dir>/autohive_integrations_sdk``.
     """
-    candidates: List[Path] = []
+    candidates: list[Path] = []
     if caller_file:
         folder = Path(caller_file).resolve().parent
         candidates.append(folder / "config.json")

@@ -17,7 +17,8 @@ import contextvars
 import functools
 import logging
 import time
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import aiohttp
 
@@ -25,6 +26,7 @@ from . import _http
 from ._cookies import CallCookies, PerCallCookieJar, release_cookies, use_cookies
 from ._errors import HTTPError, RateLimitError
 from ._results import FetchResponse
+
 
 class UpstreamAttempt(NamedTuple):
     """One attempt of one ``fetch``, as reported to ``on_request``.
@@ -36,10 +38,10 @@ class UpstreamAttempt(NamedTuple):
 
     method: str
     url: str
-    status: Optional[int]
+    status: int | None
     seconds: float
     retry_count: int
-    error: Optional[str]
+    error: str | None
 
 
 _DEFAULT_REQUEST_CONFIG = {"max_retries": 3, "timeout": 30}
@@ -73,13 +75,13 @@ class ExecutionContext:
 
     def __init__(
         self,
-        auth: Optional[Dict[str, Any]] = None,
-        request_config: Optional[Dict[str, Any]] = None,
-        metadata: Optional[Dict[str, Any]] = None,
-        logger: Optional[logging.Logger] = None,
+        auth: dict[str, Any] | None = None,
+        request_config: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        logger: logging.Logger | None = None,
         *,
-        session: Optional[aiohttp.ClientSession] = None,
-        on_request: Optional[Callable[["UpstreamAttempt"], None]] = None,
+        session: aiohttp.ClientSession | None = None,
+        on_request: Callable[[UpstreamAttempt], None] | None = None,
     ) -> None:
         if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
             raise ValueError(
@@ -93,12 +95,12 @@ class ExecutionContext:
         self.metadata = metadata or {}
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         self._borrowed = session
-        self._session: Optional[aiohttp.ClientSession] = session
-        self._cookies: Optional[CallCookies] = None  # for a PerCallCookieJar session
-        self._secrets: Optional[Tuple[str, ...]] = None  # auth values, masked in logs
+        self._session: aiohttp.ClientSession | None = session
+        self._cookies: CallCookies | None = None  # for a PerCallCookieJar session
+        self._secrets: tuple[str, ...] | None = None  # auth values, masked in logs
         self._on_request = on_request
 
-    async def __aenter__(self) -> "ExecutionContext":
+    async def __aenter__(self) -> ExecutionContext:
         if self._session is None:
             self._session = self._open_session()
         return self
@@ -117,12 +119,12 @@ class ExecutionContext:
         self,
         url: str,
         method: str = "GET",
-        params: Optional[Dict[str, Any]] = None,
+        params: dict[str, Any] | None = None,
         data: Any = None,
         json: Any = None,
-        headers: Optional[Dict[str, str]] = None,
-        content_type: Optional[str] = None,
-        timeout: Optional[float] = None,
+        headers: dict[str, str] | None = None,
+        content_type: str | None = None,
+        timeout: float | None = None,
         retry_count: int = 0,
     ) -> FetchResponse:
         """Send one HTTP request and return the parsed response.
@@ -141,7 +143,7 @@ class ExecutionContext:
         if json is not None:
             data, content_type = json, "application/json"
 
-        final_headers: Dict[str, str] = {}
+        final_headers: dict[str, str] = {}
         if not _http.has_header(headers, "Authorization"):
             bearer = _http.bearer_header(self.auth)
             if bearer is not None:
@@ -162,7 +164,7 @@ class ExecutionContext:
                 started = time.perf_counter()
                 try:
                     return await self._send(method, url, body, final_headers, seconds, attempt, started)
-                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                except (TimeoutError, aiohttp.ClientError) as error:
                     retry = attempt < max_retries and _http.may_retry(method, error)
                     self._report(method, url, None, attempt, started, type(error).__name__)
                     self._log_failure(method, url, error, attempt, started, retry)
@@ -174,7 +176,7 @@ class ExecutionContext:
             if cookie_route is not None:
                 release_cookies(cookie_route)
 
-    def _route_cookies(self) -> Optional[contextvars.Token]:
+    def _route_cookies(self) -> contextvars.Token | None:
         """On a ``PerCallCookieJar`` session, send this context's cookies."""
         assert self._session is not None
         if not isinstance(self._session.cookie_jar, PerCallCookieJar):
@@ -183,7 +185,7 @@ class ExecutionContext:
             self._cookies = CallCookies()
         return use_cookies(self._cookies)
 
-    def _where(self, url: str) -> Dict[str, str]:
+    def _where(self, url: str) -> dict[str, str]:
         """Origin and path of ``url`` for a log line, credentials masked."""
         if self._secrets is None:
             self._secrets = _http.secret_strings(self.auth)
@@ -194,7 +196,7 @@ class ExecutionContext:
         method: str,
         url: str,
         body: Any,
-        headers: Dict[str, str],
+        headers: dict[str, str],
         seconds: float,
         attempt: int,
         started: float,
@@ -223,7 +225,7 @@ class ExecutionContext:
             return FetchResponse(status=response.status, headers=dict(response.headers), data=result)
 
     def _report(
-        self, method: str, url: str, status: Optional[int], attempt: int, started: float, error: Optional[str]
+        self, method: str, url: str, status: int | None, attempt: int, started: float, error: str | None
     ) -> None:
         if self._on_request is not None:
             self._on_request(

@@ -11,10 +11,12 @@ jar, through a context variable, so each call sees exactly its own cookies.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
 from http.cookies import BaseCookie, SimpleCookie
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import aiohttp
+
 
 class CallCookies:
     """The cookies of one call; the jar is made when a cookie first arrives."""
@@ -22,7 +24,7 @@ class CallCookies:
     __slots__ = ("jar",)
 
     def __init__(self) -> None:
-        self.jar: Optional[aiohttp.CookieJar] = None
+        self.jar: aiohttp.CookieJar | None = None
 
     def writable(self) -> aiohttp.CookieJar:
         if self.jar is None:
@@ -30,7 +32,7 @@ class CallCookies:
         return self.jar
 
 
-_current: contextvars.ContextVar[Optional[CallCookies]] = contextvars.ContextVar(
+_current: contextvars.ContextVar[CallCookies | None] = contextvars.ContextVar(
     "autohive_call_cookies", default=None
 )
 
@@ -56,7 +58,7 @@ class PerCallCookieJar(aiohttp.DummyCookieJar):
         if box is not None and headers:
             box.writable().update_cookies_from_headers(headers, response_url)
 
-    def filter_cookies(self, request_url: Any) -> "BaseCookie[str]":
+    def filter_cookies(self, request_url: Any) -> BaseCookie[str]:
         box = _current.get()
         if box is None or box.jar is None:
             return SimpleCookie()

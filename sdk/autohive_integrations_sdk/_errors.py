@@ -6,7 +6,7 @@ and their tests build and inspect them directly.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
 
 
 class ValidationError(Exception):
@@ -30,7 +30,7 @@ class ValidationError(Exception):
         inputs: Any = None,
         source: str = "legacy",
         *,
-        property: Optional[str] = None,
+        property: str | None = None,
         value: Any = None,
     ) -> None:
         self.schema = schema
@@ -55,7 +55,7 @@ class HTTPError(Exception):
     """
 
     def __init__(
-        self, status: int, message: str, response_data: Any = None, headers: Optional[Dict[str, str]] = None
+        self, status: int, message: str, response_data: Any = None, headers: dict[str, str] | None = None
     ) -> None:
         self.status = status
         self.message = message

@@ -4,7 +4,7 @@ connected-account lookups. One instance is created per execution."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._context import ExecutionContext
@@ -19,7 +19,7 @@ class ActionHandler(ABC):
     """
 
     @abstractmethod
-    async def execute(self, inputs: Dict[str, Any], context: "ExecutionContext") -> Any:
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext) -> Any:
         """Run the action."""
 
 
@@ -35,10 +35,10 @@ class PollingTriggerHandler(ABC):
     @abstractmethod
     async def poll(
         self,
-        inputs: Dict[str, Any],
-        last_poll_ts: Optional[str],
-        context: "ExecutionContext",
-    ) -> List[Dict[str, Any]]:
+        inputs: dict[str, Any],
+        last_poll_ts: str | None,
+        context: ExecutionContext,
+    ) -> list[dict[str, Any]]:
         """Return the new records."""
 
 
@@ -47,5 +47,5 @@ class ConnectedAccountHandler(ABC):
     ``@integration.connected_account()``."""
 
     @abstractmethod
-    async def get_account_info(self, context: "ExecutionContext") -> "ConnectedAccountInfo":
+    async def get_account_info(self, context: ExecutionContext) -> ConnectedAccountInfo:
         """Return the account's details."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json as _json
 import math
-from datetime import datetime, timezone
-from collections.abc import Mapping
-from typing import Any, Callable, Dict, Optional, Tuple
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
@@ -22,10 +22,10 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 # Failures that prove the request never reached the server: the connection
 # was refused, the name did not resolve, or connecting timed out.
-_NEVER_SENT: Tuple[type, ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+_NEVER_SENT: tuple[type, ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
-def bearer_header(auth: Any) -> Optional[str]:
+def bearer_header(auth: Any) -> str | None:
     """The ``Authorization`` value ``fetch()`` adds for platform OAuth.
 
     A missing ``auth_type`` counts as ``PlatformOauth2``; any other type, or
@@ -41,13 +41,13 @@ def bearer_header(auth: Any) -> Optional[str]:
     return None
 
 
-def has_header(headers: Optional[Mapping[str, Any]], name: str) -> bool:
+def has_header(headers: Mapping[str, Any] | None, name: str) -> bool:
     """Whether ``headers`` sets ``name``, whatever its case."""
     lowered = name.lower()
     return any(key.lower() == lowered for key in (headers or {}))
 
 
-def with_query(url: str, params: Optional[Mapping[str, Any]]) -> str:
+def with_query(url: str, params: Mapping[str, Any] | None) -> str:
     """Append ``params`` to ``url``: dicts and lists JSON-encoded, ``None`` dropped."""
     if not params:
         return url
@@ -62,7 +62,7 @@ def with_query(url: str, params: Optional[Mapping[str, Any]]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(flat)}"
 
 
-def encode_body(data: Any, content_type: Optional[str]) -> Any:
+def encode_body(data: Any, content_type: str | None) -> Any:
     """Encode a body for ``content_type``: JSON, form, or as given."""
     if data is None:
         return None
@@ -82,7 +82,7 @@ def may_retry(method: str, error: BaseException) -> bool:
     return method.upper() in _IDEMPOTENT or isinstance(error, _NEVER_SENT)
 
 
-def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> int:
+def parse_retry_after(value: str | None, now: datetime | None = None) -> int:
     """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP
     date; missing or unreadable gives 60."""
     if value is None:
@@ -97,8 +97,8 @@ def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> i
     except (TypeError, ValueError, IndexError):
         return DEFAULT_RETRY_AFTER
     if when.tzinfo is None:  # RFC 9110 dates are GMT
-        when = when.replace(tzinfo=timezone.utc)
-    delay = (when - (now or datetime.now(timezone.utc))).total_seconds()
+        when = when.replace(tzinfo=UTC)
+    delay = (when - (now or datetime.now(UTC))).total_seconds()
     return max(0, math.ceil(delay))
 
 
@@ -107,7 +107,7 @@ def _is_json(content_type: str) -> bool:
     return "application/json" in media or media.endswith("+json")
 
 
-def decode_body(raw: bytes, content_type: str, charset: Callable[[], Optional[str]], status: int) -> Any:
+def decode_body(raw: bytes, content_type: str, charset: Callable[[], str | None], status: int) -> Any:
     """Parsed JSON when the response says JSON (text if it is not valid),
     text otherwise, ``None`` for an empty 200/201/204. ``charset`` is asked
     only when text must be decoded."""
@@ -124,7 +124,7 @@ def decode_body(raw: bytes, content_type: str, charset: Callable[[], Optional[st
         return raw.decode("utf-8", errors="replace")
 
 
-def secret_strings(auth: Any) -> Tuple[str, ...]:
+def secret_strings(auth: Any) -> tuple[str, ...]:
     """The credential values in ``auth`` worth masking (4+ characters)."""
     found = []
     stack = [auth]
@@ -139,7 +139,7 @@ def secret_strings(auth: Any) -> Tuple[str, ...]:
     return tuple(sorted(set(found), key=len, reverse=True))
 
 
-def describe_url(url: str, secrets: Tuple[str, ...] = ()) -> Dict[str, str]:
+def describe_url(url: str, secrets: tuple[str, ...] = ()) -> dict[str, str]:
     """Scheme+host and path of ``url`` for logs: never the query, which may
     carry tokens, nor user info, and no credential inside the path (as in
     ``/bot<token>/sendMessage``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Dict, Optional, Union
+from typing import Any
 
 
 class AuthType(Enum):
@@ -45,7 +45,7 @@ class FetchResponse:
     """
 
     status: int
-    headers: Dict[str, str]
+    headers: dict[str, str]
     data: Any
 
 
@@ -55,7 +55,7 @@ class ActionResult:
     action's output schema. ``cost_usd`` is optional billing information."""
 
     data: Any
-    cost_usd: Optional[float] = None
+    cost_usd: float | None = None
 
 
 @dataclass
@@ -65,20 +65,20 @@ class ActionError:
     validation."""
 
     message: str
-    cost_usd: Optional[float] = None
+    cost_usd: float | None = None
 
 
 @dataclass
 class ConnectedAccountInfo:
     """Who the credentials belong to; every field is optional."""
 
-    email: Optional[str] = None
-    first_name: Optional[str] = None
-    last_name: Optional[str] = None
-    username: Optional[str] = None
-    user_id: Optional[str] = None
-    avatar_url: Optional[str] = None
-    organization: Optional[str] = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+    user_id: str | None = None
+    avatar_url: str | None = None
+    organization: str | None = None
 
 
 @dataclass
@@ -92,4 +92,4 @@ class IntegrationResult:
 
     version: str
     type: ResultType
-    result: Union[ActionResult, ActionError, ConnectedAccountInfo, Dict[str, Any]]
+    result: ActionResult | ActionError | ConnectedAccountInfo | dict[str, Any]

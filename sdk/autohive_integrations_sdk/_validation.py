@@ -21,7 +21,8 @@ Both are imported when first needed, not with the SDK: ``jsonschema`` costs
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Tuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ._errors import ConfigurationError, ValidationError
 
@@ -41,7 +42,7 @@ _NARROWER = re.compile(r"\\[dw]")
 _INVERTING = ("not", "oneOf", "if", "patternProperties")
 
 
-def _patterns_and_keywords(schema: Any) -> Iterator[Tuple[str, Any]]:
+def _patterns_and_keywords(schema: Any) -> Iterator[tuple[str, Any]]:
     """Every (keyword, value) pair anywhere in ``schema``."""
     stack = [schema]
     while stack:
@@ -56,7 +57,7 @@ def _patterns_and_keywords(schema: Any) -> Iterator[Tuple[str, Any]]:
 
 def _diverges(schema: Any) -> bool:
     """Whether jsonschema_rs might accept an instance jsonschema rejects."""
-    patterns: List[str] = []
+    patterns: list[str] = []
     inverting = False
     for key, value in _patterns_and_keywords(schema):
         if key == "pattern" and isinstance(value, str):
@@ -74,7 +75,7 @@ def _diverges(schema: Any) -> bool:
     return False
 
 
-def _compile_fast(schema: Any) -> Optional[Any]:
+def _compile_fast(schema: Any) -> Any | None:
     import jsonschema_rs
 
     if _diverges(schema):
@@ -93,20 +94,20 @@ class CompiledSchema:
     def __init__(self, schema: Any) -> None:
         self.schema = schema
         self._fast = _compile_fast(schema)
-        self._full: Optional["jsonschema.Draft7Validator"] = None
+        self._full: jsonschema.Draft7Validator | None = None
         if self._fast is None:
             # A schema the fast engine must not or cannot run, or an invalid
             # one: the latter must fail now, loudly.
             self._full_validator().check_schema(schema)
 
-    def _full_validator(self) -> "jsonschema.Draft7Validator":
+    def _full_validator(self) -> jsonschema.Draft7Validator:
         if self._full is None:
             import jsonschema
 
             self._full = jsonschema.Draft7Validator(self.schema)
         return self._full
 
-    def errors(self, instance: Any) -> List["jsonschema.ValidationError"]:
+    def errors(self, instance: Any) -> list[jsonschema.ValidationError]:
         """The errors of ``instance``, sorted by location; empty when valid."""
         if self._fast is not None:
             try:
@@ -133,7 +134,7 @@ def _location(path: Iterable[Any]) -> str:
     return text
 
 
-def _pointed_property(error: "jsonschema.ValidationError") -> Optional[str]:
+def _pointed_property(error: jsonschema.ValidationError) -> str | None:
     """Dotted path of the offending property; for a missing required
     property, the path of the property that is missing."""
     parts = list(error.path)
@@ -144,7 +145,7 @@ def _pointed_property(error: "jsonschema.ValidationError") -> Optional[str]:
     return _location(parts) or None
 
 
-def _secret_safe_message(error: "jsonschema.ValidationError") -> str:
+def _secret_safe_message(error: jsonschema.ValidationError) -> str:
     """A message about auth that names fields and rules but no value."""
     if error.validator in ("required", "additionalProperties", "dependencies", "dependentRequired"):
         return error.message  # these name properties only

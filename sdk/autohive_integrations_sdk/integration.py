@@ -7,11 +7,11 @@ same names as the reference SDK's ``autohive_integrations_sdk.integration``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, TypeVar
 
 from . import _config, _validation
 from ._config import (
@@ -69,7 +69,7 @@ def _in_sdk(module_name: str) -> bool:
     return module_name == _SDK_PACKAGE or module_name.startswith(_SDK_PACKAGE + ".")
 
 
-def _caller_file() -> Optional[str]:
+def _caller_file() -> str | None:
     """``__file__`` of the first frame outside this SDK, if it has one."""
     frame = sys._getframe(1)
     while frame is not None and _in_sdk(frame.f_globals.get("__name__", "")):
@@ -103,15 +103,15 @@ class Integration:
 
     def __init__(self, config: IntegrationConfig) -> None:
         self.config = config
-        self._action_handlers: Dict[str, Type[ActionHandler]] = {}
-        self._polling_handlers: Dict[str, Type[PollingTriggerHandler]] = {}
-        self._connected_account_handler: Optional[Type[ConnectedAccountHandler]] = None
-        self._schemas: Dict[Tuple[Any, ...], _validation.CompiledSchema] = {}
+        self._action_handlers: dict[str, type[ActionHandler]] = {}
+        self._polling_handlers: dict[str, type[PollingTriggerHandler]] = {}
+        self._connected_account_handler: type[ConnectedAccountHandler] | None = None
+        self._schemas: dict[tuple[Any, ...], _validation.CompiledSchema] = {}
 
     # ---- loading -----------------------------------------------------------
 
     @classmethod
-    def load(cls, config_path: Union[str, Path, None] = None) -> "Integration":
+    def load(cls, config_path: str | Path | None = None) -> Integration:
         """Load an integration from its ``config.json``.
 
         Without a path, the ``config.json`` beside the calling module is
@@ -132,11 +132,11 @@ class Integration:
         return _config.parse_interval(interval_str)
 
     @classmethod
-    def _parse_actions(cls, actions_config: Dict[str, Any]) -> Dict[str, Action]:
+    def _parse_actions(cls, actions_config: dict[str, Any]) -> dict[str, Action]:
         return _config.parse_actions(actions_config)
 
     @classmethod
-    def _parse_polling_triggers(cls, triggers_config: Dict[str, Any]) -> Dict[str, PollingTrigger]:
+    def _parse_polling_triggers(cls, triggers_config: dict[str, Any]) -> dict[str, PollingTrigger]:
         return _config.parse_polling_triggers(triggers_config)
 
     # ---- registration ------------------------------------------------------
@@ -178,23 +178,23 @@ class Integration:
     # attributes the reference keeps (which integrations' own tests still use).
 
     @property
-    def action_handlers(self) -> Mapping[str, Type[ActionHandler]]:
+    def action_handlers(self) -> Mapping[str, type[ActionHandler]]:
         """The registered ``ActionHandler`` classes by action name (read-only)."""
         return MappingProxyType(self._action_handlers)
 
     @property
-    def polling_trigger_handlers(self) -> Mapping[str, Type[PollingTriggerHandler]]:
+    def polling_trigger_handlers(self) -> Mapping[str, type[PollingTriggerHandler]]:
         """The registered ``PollingTriggerHandler`` classes by trigger name (read-only)."""
         return MappingProxyType(self._polling_handlers)
 
     @property
-    def connected_account_handler(self) -> Optional[Type[ConnectedAccountHandler]]:
+    def connected_account_handler(self) -> type[ConnectedAccountHandler] | None:
         """The registered ``ConnectedAccountHandler`` class, or ``None``."""
         return self._connected_account_handler
 
     # ---- validation --------------------------------------------------------
 
-    def _schema(self, key: Tuple[Any, ...], schema: Any, label: Callable[[], str]) -> _validation.CompiledSchema:
+    def _schema(self, key: tuple[Any, ...], schema: Any, label: Callable[[], str]) -> _validation.CompiledSchema:
         """The compiled ``schema`` cached under ``key``; ``label`` names it in errors."""
         compiled = self._schemas.get(key)
         if compiled is None:
@@ -245,7 +245,7 @@ class Integration:
 
     # ---- execution ---------------------------------------------------------
 
-    async def execute_action(self, name: str, inputs: Dict[str, Any], context: ExecutionContext) -> IntegrationResult:
+    async def execute_action(self, name: str, inputs: dict[str, Any], context: ExecutionContext) -> IntegrationResult:
         """Validate, run and check one action.
 
         Returns ``ACTION`` with the handler's ``ActionResult``,
@@ -287,10 +287,10 @@ class Integration:
     async def execute_polling_trigger(
         self,
         name: str,
-        inputs: Dict[str, Any],
-        last_poll_ts: Optional[str],
+        inputs: dict[str, Any],
+        last_poll_ts: str | None,
         context: ExecutionContext,
-    ) -> List[Dict[str, Any]]:
+    ) -> list[dict[str, Any]]:
         """Validate and run one polling trigger; return its records.
 
         Inputs and auth are validated exactly as for actions. Each record

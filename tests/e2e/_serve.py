@@ -20,8 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any
 
 BIN = Path(sys.executable).parent
 APIARY = BIN / "apiary"
@@ -40,7 +41,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_env(installed_plugins: Path, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+def serve_env(installed_plugins: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a server subprocess: no APIARY_* from outside,
     the fixture plugins on PYTHONPATH, plus ``extra``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("APIARY_")}
@@ -78,7 +79,7 @@ class ServerProcess:
     def stdout(self) -> str:
         return self.stdout_path.read_text(encoding="utf-8", errors="replace")
 
-    def log_lines(self) -> List[Dict[str, Any]]:
+    def log_lines(self) -> list[dict[str, Any]]:
         """stderr's JSON log lines (other lines, like the start banner, skipped)."""
         lines = []
         for line in self.stderr().splitlines():
@@ -89,13 +90,13 @@ class ServerProcess:
                     pass  # a line being written right now
         return lines
 
-    def events(self, event: str, **fields: Any) -> List[Dict[str, Any]]:
+    def events(self, event: str, **fields: Any) -> list[dict[str, Any]]:
         return [
             line for line in self.log_lines()
             if line.get("event") == event and all(line.get(key) == value for key, value in fields.items())
         ]
 
-    async def wait_log(self, event: str, rounds: int = 300, **fields: Any) -> Dict[str, Any]:
+    async def wait_log(self, event: str, rounds: int = 300, **fields: Any) -> dict[str, Any]:
         """The first log line of ``event`` with ``fields`` (the access log line
         is written as the response leaves, so it may trail the response a little)."""
         for _ in range(rounds):
@@ -110,10 +111,10 @@ class ServerProcess:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def wait_ready(self, headers: Optional[Mapping[str, str]] = None, rounds: int = 400) -> List[int]:
+    def wait_ready(self, headers: Mapping[str, str] | None = None, rounds: int = 400) -> list[int]:
         """Poll GET /readyz until 200 (bounded); returns every status seen,
         raising with the server's stderr if it exits or never gets ready."""
-        seen: List[int] = []
+        seen: list[int] = []
         for _ in range(rounds):
             if not self.running():
                 raise AssertionError(
@@ -153,7 +154,7 @@ class ServerProcess:
             await asyncio.sleep(0.02)
         raise AssertionError(f"the server did not exit within {timeout} s:\n{self.stderr()[-4000:]}")
 
-    def stop(self) -> Optional[int]:
+    def stop(self) -> int | None:
         """Clean-up: SIGTERM, a bounded wait, SIGKILL as a last resort (this
         process only, by its id)."""
         if self.running():
@@ -169,10 +170,10 @@ class ServerProcess:
 def start_serve(
     installed_plugins: Path,
     workdir: Path,
-    config: Optional[Path] = None,
-    env: Optional[Mapping[str, str]] = None,
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
     args: Iterable[str] = (),
-    port: Optional[int] = None,
+    port: int | None = None,
 ) -> ServerProcess:
     """``apiary serve --port <free port> [--config config] [args]``, started (not waited for)."""
     port = port or free_port()
@@ -182,11 +183,11 @@ def start_serve(
     return ServerProcess(argv, serve_env(installed_plugins, env), workdir, port)
 
 
-def bearer(token: str) -> Dict[str, str]:
+def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def listening_addresses(port: int) -> List[str]:
+def listening_addresses(port: int) -> list[str]:
     """The local addresses with a TCP socket listening on ``port``, read from
     /proc/net/tcp and tcp6 (no traffic needed)."""
     found = []

@@ -17,9 +17,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence
+from typing import Any
 
 import pytest
 
@@ -84,7 +85,7 @@ class Run:
 
 
 @pytest.fixture
-def apiary_env(installed_plugins: Path) -> Dict[str, str]:
+def apiary_env(installed_plugins: Path) -> dict[str, str]:
     """The environment of an ``apiary`` subprocess (tests may add to it)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("APIARY_")}
     env["PYTHONPATH"] = str(installed_plugins)
@@ -97,7 +98,7 @@ def apiary_env(installed_plugins: Path) -> Dict[str, str]:
 def apiary(apiary_env):
     """``apiary(*args)``: run the console script, wait, return a ``Run``."""
 
-    def run(*args: str, stdin: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> Run:
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
         completed = subprocess.run(
             [str(APIARY), *args],
             input=stdin,
@@ -116,7 +117,7 @@ def apiary_async(apiary_env):
     """``await apiary_async(*args)``: the same, without blocking the loop (for
     tests whose fake upstream runs in the test's event loop)."""
 
-    async def run(*args: str, env: Optional[Dict[str, str]] = None, cmd: Optional[Sequence[str]] = None) -> Run:
+    async def run(*args: str, env: dict[str, str] | None = None, cmd: Sequence[str] | None = None) -> Run:
         process = await asyncio.create_subprocess_exec(
             *(cmd or [str(APIARY)]),
             *args,

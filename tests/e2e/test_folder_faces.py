@@ -23,10 +23,11 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, List, Optional, Sequence
+from typing import Any
 
 import aiohttp
 import pytest
@@ -54,7 +55,7 @@ EXPECTED = {
 HIGH_F = 50
 
 
-def twin(twin_id: str, x: int, folders: Path = FOLDERS) -> Dict[str, Any]:
+def twin(twin_id: str, x: int, folders: Path = FOLDERS) -> dict[str, Any]:
     """The data ``lookup`` of a twin returns for ``x``."""
     if twin_id == "twin-alpha":
         return {"twin": "alpha", "value": x * 2, "helpers_file": str(folders / "twin-alpha" / "helpers.py")}
@@ -88,13 +89,13 @@ CALLS = [
 @dataclass
 class WeatherApi:
     server: TestServer
-    requests: List[web.Request] = field(default_factory=list)
+    requests: list[web.Request] = field(default_factory=list)
 
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
 
-    def forecasts(self) -> List[Dict[str, Any]]:
+    def forecasts(self) -> list[dict[str, Any]]:
         return [
             {"path": request.path, "query": dict(request.query), "key": request.headers.get("X-Api-Key")}
             for request in self.requests
@@ -138,7 +139,7 @@ def host_config(path: Path, folders: Sequence[str], upstream: str = "http://127.
     return path
 
 
-def folder_env() -> Dict[str, str]:
+def folder_env() -> dict[str, str]:
     """No APIARY_* from outside, no fixture plugins, no bytecode written
     into the fixture folders; the weather key for the config to read."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("APIARY_")}
@@ -162,7 +163,7 @@ class Run:
         except ValueError:
             raise AssertionError(f"apiary {' '.join(self.args)}: stdout is not JSON:\n{self.stdout}\n{self.stderr}")
 
-    def ok(self) -> "Run":
+    def ok(self) -> Run:
         command = " ".join(self.args)
         assert self.returncode == 0, f"apiary {command} exited {self.returncode}:\n{self.stdout}\n{self.stderr}"
         return self
@@ -174,12 +175,12 @@ class Run:
         assert document["type"] == "action", document
         return document["result"]["data"]
 
-    def events(self, event: str) -> List[Dict[str, Any]]:
+    def events(self, event: str) -> list[dict[str, Any]]:
         lines = [json.loads(line) for line in self.stderr.splitlines() if line.startswith("{")]
         return [line for line in lines if line.get("event") == event]
 
 
-def apiary(*args: str, cwd: Optional[Path] = None) -> Run:
+def apiary(*args: str, cwd: Path | None = None) -> Run:
     """Run ``apiary args`` and wait (bounded)."""
     completed = subprocess.run(
         [str(APIARY), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -216,11 +217,11 @@ def weather_config(tmp_path: Path, weather_api: WeatherApi) -> Path:
     return host_config(tmp_path / "apiary.toml", [str(FOLDERS)], upstream=weather_api.origin)
 
 
-def by_id(items: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {item["id"]: item for item in items}
 
 
-def assert_the_six(items: List[Dict[str, Any]], state: str, folders: Path = FOLDERS) -> None:
+def assert_the_six(items: list[dict[str, Any]], state: str, folders: Path = FOLDERS) -> None:
     listed = by_id(items)
     assert sorted(listed) == sorted(EXPECTED)
     for integration_id, (folder, actions) in EXPECTED.items():
@@ -334,7 +335,7 @@ def test_show_twin_beta(config):
 # ---- HTTP -------------------------------------------------------------------------------
 
 
-async def post(session: aiohttp.ClientSession, integration: str, action: str, inputs: Dict[str, Any]) -> Any:
+async def post(session: aiohttp.ClientSession, integration: str, action: str, inputs: dict[str, Any]) -> Any:
     async with session.post(f"/integrations/{integration}/actions/{action}", json={"inputs": inputs}) as response:
         body = await response.json()
         assert response.status == 200, (integration, action, response.status, body)
@@ -430,7 +431,7 @@ ACTION = {
 }
 
 
-def write_folder(folder: Path, entry_point: str, files: Dict[str, str]) -> None:
+def write_folder(folder: Path, entry_point: str, files: dict[str, str]) -> None:
     folder.mkdir(parents=True)
     config = {"name": folder.name, "version": "0.0.1", "description": "broken on purpose",
               "entry_point": entry_point, "actions": {"run": ACTION}}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from contextlib import asynccontextmanager
 import urllib.error
 import urllib.request
-from typing import AsyncIterator, Optional
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from mcp.client.session import ClientSession
@@ -56,7 +56,7 @@ async def mcp_http(installed_plugins, tmp_path):
 
 
 @asynccontextmanager
-async def http_session(server: ServerProcess, token: Optional[str] = None) -> AsyncIterator[ClientSession]:
+async def http_session(server: ServerProcess, token: str | None = None) -> AsyncIterator[ClientSession]:
     headers = {"Authorization": f"Bearer {token}"} if token else None
     async with create_mcp_http_client(headers=headers) as client:
         async with streamable_http_client(f"{server.base_url}/mcp", http_client=client) as (read, write):

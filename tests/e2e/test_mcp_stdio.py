@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, List
+from typing import Any
 
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -39,7 +40,7 @@ def write_config(tmp_path: Path, text: str = CONFIG) -> Path:
 
 @asynccontextmanager
 async def stdio_session(
-    apiary_env: Dict[str, str], tmp_path: Path, *args: str
+    apiary_env: dict[str, str], tmp_path: Path, *args: str
 ) -> AsyncIterator[ClientSession]:
     """An initialized client session with ``apiary mcp [args]`` (its stderr
     in ``tmp_path/mcp.err``)."""
@@ -138,7 +139,7 @@ async def test_selection_flags(apiary_env, tmp_path):
 async def test_stdout_carries_json_rpc_only(apiary_env, tmp_path):
     """Raw stdout of a session whose calls log at every level (and fail):
     every line is a JSON-RPC message; the logs are on stderr."""
-    messages: List[Dict[str, Any]] = [
+    messages: list[dict[str, Any]] = [
         {
             "jsonrpc": "2.0", "id": 1, "method": "initialize",
             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
@@ -154,8 +155,8 @@ async def test_stdout_carries_json_rpc_only(apiary_env, tmp_path):
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={**apiary_env, "MCP_E2E_KEY": KEY},
     )
-    answers: Dict[int, Dict[str, Any]] = {}
-    lines: List[str] = []
+    answers: dict[int, dict[str, Any]] = {}
+    lines: list[str] = []
     try:
         for message in messages:
             process.stdin.write((json.dumps(message) + "\n").encode())

@@ -16,7 +16,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
@@ -28,7 +27,7 @@ APIARY = Path(sys.executable).parent / "apiary"
 FROM_WHEELS = {"weather": "weather", "twin-alpha": "twin-alpha", "twin_beta": "twin-beta"}
 
 
-def _package(folder: Path, out: Path) -> List[Path]:
+def _package(folder: Path, out: Path) -> list[Path]:
     """``apiary package FOLDER --out OUT`` with this environment's console script."""
     done = subprocess.run([str(APIARY), "package", str(folder), "--out", str(out)],
                           capture_output=True, text=True, timeout=60)
@@ -56,7 +55,7 @@ def _apiary(venv: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(venv / "bin" / "apiary"), *args], capture_output=True, text=True, env=env, timeout=60)
 
 
-def _listed(venv: Path) -> Dict[str, dict]:
+def _listed(venv: Path) -> dict[str, dict]:
     listed = _apiary(venv, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     return {item["id"]: item for item in json.loads(listed.stdout)}

@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 import aiohttp
 import pytest
@@ -109,7 +109,7 @@ class Answer:
         return strict_json(self.text)
 
     @property
-    def kind(self) -> Optional[str]:
+    def kind(self) -> str | None:
         """``result.error`` of an error envelope."""
         return self.body["result"].get("error")
 
@@ -129,7 +129,7 @@ async def account(session, integration: str, body: Any = None) -> Answer:
     return await ask(session, "POST", f"/integrations/{integration}/account", json=body if body is not None else {})
 
 
-def envelope(answer: Answer, kind: str) -> Dict[str, Any]:
+def envelope(answer: Answer, kind: str) -> dict[str, Any]:
     body = answer.body
     assert set(body) == {"version", "type", "result"}, body
     assert body["type"] == kind, body

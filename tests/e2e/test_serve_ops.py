@@ -15,7 +15,7 @@ import re
 import signal
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 import aiohttp
 import pytest
@@ -36,7 +36,7 @@ from ._serve import (
 TOKEN = "ops-token-canary-Lk29Vb"
 
 
-async def post(base_url: str, path: str, body: Any, headers: Optional[Dict[str, str]] = None, timeout: float = 30):
+async def post(base_url: str, path: str, body: Any, headers: dict[str, str] | None = None, timeout: float = 30):
     """POST on a fresh connection (closed afterwards): (status, JSON body)."""
     connector = aiohttp.TCPConnector(force_close=True)
     async with aiohttp.ClientSession(
@@ -46,7 +46,7 @@ async def post(base_url: str, path: str, body: Any, headers: Optional[Dict[str, 
             return response.status, await response.json()
 
 
-async def get(base_url: str, path: str, headers: Optional[Dict[str, str]] = None):
+async def get(base_url: str, path: str, headers: dict[str, str] | None = None):
     connector = aiohttp.TCPConnector(force_close=True)
     async with aiohttp.ClientSession(
         base_url=base_url, connector=connector, timeout=aiohttp.ClientTimeout(total=30)
@@ -143,7 +143,7 @@ async def _refused_after_signal(base_url: str, rounds: int = 200) -> str:
     for _ in range(rounds):
         try:
             status, body = await post(base_url, "/integrations/echo/actions/echo", {"inputs": {"x": 1}}, timeout=10)
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientConnectionError) as error:
             return f"connection: {type(error).__name__}"
         if status == 503:
             return "503"

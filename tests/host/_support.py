@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any
 
 from apiary import Discovered
 
@@ -35,7 +36,7 @@ class StaticSource:
         yield from self.found
 
 
-def fixture_discovered(integration_id: str, *, as_id: Optional[str] = None) -> Discovered:
+def fixture_discovered(integration_id: str, *, as_id: str | None = None) -> Discovered:
     """The ``Discovered`` record of a fixture integration (optionally under another id)."""
     folder, module, attribute, package = FIXTURE_INTEGRATIONS[integration_id]
     return Discovered(
@@ -60,14 +61,14 @@ class LogCapture:
     def text(self) -> str:
         return self.stream.getvalue()
 
-    def lines(self) -> List[Dict[str, Any]]:
+    def lines(self) -> list[dict[str, Any]]:
         parsed = []
         for line in self.text().splitlines():
             if line.strip():
                 parsed.append(json.loads(line))
         return parsed
 
-    def events(self, name: str) -> List[Dict[str, Any]]:
+    def events(self, name: str) -> list[dict[str, Any]]:
         return [line for line in self.lines() if line.get("event") == name]
 
 
@@ -76,14 +77,14 @@ class PackageFactory:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.modules: List[str] = []
+        self.modules: list[str] = []
 
     def make(
         self,
         config: Any,
         code: str,
         *,
-        extra_files: Optional[Dict[str, str]] = None,
+        extra_files: dict[str, str] | None = None,
         prefix: str = "tmp_integration",
     ) -> str:
         """A package whose ``__init__.py`` is ``code`` beside ``config``
@@ -101,7 +102,7 @@ class PackageFactory:
         self.modules.append(name)
         return name
 
-    def discovered(self, integration_id: str, module: str, config_module: Optional[str] = None) -> Discovered:
+    def discovered(self, integration_id: str, module: str, config_module: str | None = None) -> Discovered:
         package = (config_module or module).split(".")[0]
         return Discovered(
             id=integration_id,
@@ -112,7 +113,7 @@ class PackageFactory:
         )
 
 
-def simple_config(name: str = "tmp", actions: Optional[Dict[str, Any]] = None, **extra: Any) -> Dict[str, Any]:
+def simple_config(name: str = "tmp", actions: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """A valid config.json with one action ``ping`` unless ``actions`` is given."""
     return {
         "name": name,

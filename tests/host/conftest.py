@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any
 
 import pytest
 import structlog
 
+from apiary import Host, LoggingConfig, parse_config
 from apiary._observe import logs as apiary_logs
-from apiary import LoggingConfig, parse_config
-from apiary import Host
 
 from ._support import FIXTURE_INTEGRATIONS, PLUGINS_DIR, LogCapture, PackageFactory, fixture_source
 
@@ -59,9 +59,9 @@ async def make_host():
 
         async def make(
             *ids: str,
-            config: Optional[Dict[str, Any]] = None,
+            config: dict[str, Any] | None = None,
             plugins: Iterable[object] = (),
-            sources: Optional[List[Any]] = None,
+            sources: list[Any] | None = None,
         ) -> Host:
             host = Host(
                 parse_config(config or {}),

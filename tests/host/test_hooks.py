@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import importlib_metadata
 import pytest
-from autohive_integrations_sdk import IntegrationResult, ResultType
 
-from apiary import HostConfig, parse_config
+from apiary import Host, HostConfig, parse_config
 from apiary.hooks import CallInfo, UpstreamRequest, hookimpl
-from apiary import Host
+from autohive_integrations_sdk import IntegrationResult, ResultType
 
 from ._support import fixture_source
 

@@ -13,7 +13,8 @@ import asyncio
 import copy
 import json
 import socket
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
+from collections.abc import Awaitable, Callable
+from typing import Any
 from unittest.mock import AsyncMock
 
 import aiohttp
@@ -35,7 +36,7 @@ AUTH_FIELDS = {
     "required": ["api_key"],
 }
 
-BASE_CONFIG: Dict[str, Any] = {
+BASE_CONFIG: dict[str, Any] = {
     "name": "demo",
     "version": "1.0.0",
     "description": "An integration for tests",
@@ -81,16 +82,16 @@ VALID_AUTH = {"api_key": "key_0123456789"}
 
 
 @pytest.fixture
-def config_dict() -> Dict[str, Any]:
+def config_dict() -> dict[str, Any]:
     """A fresh, mutable copy of a complete config.json document."""
     return copy.deepcopy(BASE_CONFIG)
 
 
 @pytest.fixture
-def make_integration() -> Callable[[Dict[str, Any]], Integration]:
+def make_integration() -> Callable[[dict[str, Any]], Integration]:
     """Build an ``Integration`` from an in-memory config.json document."""
 
-    def make(config: Dict[str, Any]) -> Integration:
+    def make(config: dict[str, Any]) -> Integration:
         return Integration(parse_config(config))
 
     return make
@@ -105,7 +106,7 @@ def integration(config_dict, make_integration) -> Integration:
 def write_config(tmp_path):
     """Write a config.json (a dict, or raw text) into a folder; return its path."""
 
-    def write(config: Union[Dict[str, Any], str], folder=None):
+    def write(config: dict[str, Any] | str, folder=None):
         folder = folder or tmp_path
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "config.json"
@@ -125,7 +126,7 @@ class SleepRecorder:
         self.mock = AsyncMock(return_value=None)
 
     @property
-    def delays(self) -> List[float]:
+    def delays(self) -> list[float]:
         return [call.args[0] for call in self.mock.await_args_list]
 
 
@@ -142,7 +143,7 @@ def sleeps(monkeypatch) -> SleepRecorder:
 class Upstream:
     """A started aiohttp server; ``requests`` records everything it received."""
 
-    def __init__(self, server: TestServer, requests: List[Dict[str, Any]]) -> None:
+    def __init__(self, server: TestServer, requests: list[dict[str, Any]]) -> None:
         self.server = server
         self.requests = requests
 
@@ -161,10 +162,10 @@ async def upstream():
     Every request is recorded (method, path, raw_path, query, headers, body,
     cookies, client port) before the handler runs.
     """
-    servers: List[TestServer] = []
+    servers: list[TestServer] = []
 
-    async def start(routes: Union[Handler, Dict[str, Handler]]) -> Upstream:
-        requests: List[Dict[str, Any]] = []
+    async def start(routes: Handler | dict[str, Handler]) -> Upstream:
+        requests: list[dict[str, Any]] = []
         table = routes if isinstance(routes, dict) else {None: routes}
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -205,12 +206,12 @@ class RawUpstream:
     ``response`` bytes. ``plan`` gives the behaviour per request, in order;
     the last entry repeats."""
 
-    def __init__(self, plan: List[Union[str, bytes]]) -> None:
+    def __init__(self, plan: list[str | bytes]) -> None:
         self.plan = plan
-        self.requests: List[bytes] = []
+        self.requests: list[bytes] = []
         self.release = asyncio.Event()
-        self.server: Optional[asyncio.AbstractServer] = None
-        self._writers: List[asyncio.StreamWriter] = []
+        self.server: asyncio.AbstractServer | None = None
+        self._writers: list[asyncio.StreamWriter] = []
 
     @property
     def port(self) -> int:
@@ -220,7 +221,7 @@ class RawUpstream:
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    async def _read_request(self, reader: asyncio.StreamReader) -> Optional[bytes]:
+    async def _read_request(self, reader: asyncio.StreamReader) -> bytes | None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -252,7 +253,7 @@ class RawUpstream:
         finally:
             writer.close()
 
-    async def start(self, sock: Optional[socket.socket] = None) -> "RawUpstream":
+    async def start(self, sock: socket.socket | None = None) -> RawUpstream:
         if sock is not None:
             sock.listen()
             self.server = await asyncio.start_server(self.handle, sock=sock)
@@ -269,7 +270,7 @@ class RawUpstream:
             await self.server.wait_closed()
 
 
-def http_response(status: int = 200, body: bytes = b"", headers: Optional[Dict[str, str]] = None) -> bytes:
+def http_response(status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
     """Raw bytes of one HTTP/1.1 response, for ``raw_upstream`` plans."""
     lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -279,9 +280,9 @@ def http_response(status: int = 200, body: bytes = b"", headers: Optional[Dict[s
 @pytest.fixture
 async def raw_upstream():
     """Factory: ``await raw_upstream(["close"])``; see ``RawUpstream``."""
-    started: List[RawUpstream] = []
+    started: list[RawUpstream] = []
 
-    async def start(plan: List[Union[str, bytes]], sock: Optional[socket.socket] = None) -> RawUpstream:
+    async def start(plan: list[str | bytes], sock: socket.socket | None = None) -> RawUpstream:
         server = RawUpstream(plan)
         started.append(server)
         return await server.start(sock)
@@ -310,10 +311,10 @@ def refused_url(refused_socket) -> str:
 
 
 @pytest.fixture
-def request_spy(monkeypatch) -> List[Dict[str, Any]]:
+def request_spy(monkeypatch) -> list[dict[str, Any]]:
     """Record the keyword arguments of every ``aiohttp.ClientSession.request``
     call (the call mocking libraries intercept), then let it through."""
-    calls: List[Dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
     original = aiohttp.ClientSession.request
 
     def spy(self, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import aiohttp
@@ -10,8 +10,7 @@ import pytest
 from aiohttp import web
 from aioresponses import aioresponses
 
-from autohive_integrations_sdk import ExecutionContext, FetchResponse, HTTPError, RateLimitError
-from autohive_integrations_sdk import _http
+from autohive_integrations_sdk import ExecutionContext, FetchResponse, HTTPError, RateLimitError, _http
 
 
 async def ok(request):
@@ -250,7 +249,7 @@ async def test_rate_limit_error_retry_after(upstream, sleeps, header, expected):
 
 
 async def test_rate_limit_retry_after_future_http_date(upstream):
-    when = datetime.now(timezone.utc) + timedelta(days=400)
+    when = datetime.now(UTC) + timedelta(days=400)
     server = await upstream(rate_limited(format_datetime(when, usegmt=True)))
     with pytest.raises(RateLimitError) as caught:
         await fetch_once(server.url("/limited"))
@@ -267,7 +266,7 @@ async def test_rate_limit_with_non_ascii_digit_retry_after(raw_upstream):
     assert caught.value.retry_after == 60
 
 
-NOW = datetime(2024, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 import autohive_integrations_sdk
-from autohive_integrations_sdk import Integration
-from autohive_integrations_sdk import _config
+from autohive_integrations_sdk import Integration, _config
 from autohive_integrations_sdk.integration import Action, ConfigurationError, IntegrationConfig, PollingTrigger
 
 LOAD_AT_IMPORT = textwrap.dedent(

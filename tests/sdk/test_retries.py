@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from autohive_integrations_sdk import ExecutionContext, RateLimitError
-from autohive_integrations_sdk import _http
+from autohive_integrations_sdk import ExecutionContext, RateLimitError, _http
+
 
 def ok_response(body=b'{"ok": true}'):
     return (
@@ -192,11 +192,11 @@ def connector_error():
     "method, error, expected",
     [
         ("GET", aiohttp.ServerDisconnectedError(), True),
-        ("GET", asyncio.TimeoutError(), True),
+        ("GET", TimeoutError(), True),
         ("delete", aiohttp.ClientPayloadError(), True),
         ("PUT", aiohttp.ServerTimeoutError(), True),
         ("POST", aiohttp.ServerDisconnectedError(), False),
-        ("POST", asyncio.TimeoutError(), False),
+        ("POST", TimeoutError(), False),
         ("POST", aiohttp.SocketTimeoutError(), False),
         ("PATCH", aiohttp.ClientOSError(), False),
         ("POST", aiohttp.ConnectionTimeoutError(), True),

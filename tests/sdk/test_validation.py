@@ -9,8 +9,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 
-from autohive_integrations_sdk import ActionHandler, ActionResult, ExecutionContext, ResultType
-from autohive_integrations_sdk import _validation
+from autohive_integrations_sdk import ActionHandler, ActionResult, ExecutionContext, ResultType, _validation
 from autohive_integrations_sdk.integration import ConfigurationError, ValidationError
 
 from .conftest import VALID_AUTH

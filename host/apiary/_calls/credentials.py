@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, MutableMapping
-from typing import Any, Dict, Optional
+from typing import Any
 
-from .._exceptions import CredentialsError
 from .._config import DEFAULT_ACCOUNT, HostConfig
+from .._exceptions import CredentialsError
 from ..hooks import hookimpl
 
 
@@ -35,13 +35,13 @@ def resolve_references(value: Any, where: str, environ: Mapping[str, str]) -> An
 class ConfigCredentials:
     """The built-in credentials plugin: accounts from the host config."""
 
-    def __init__(self, environ: Optional[MutableMapping[str, str]] = None) -> None:
+    def __init__(self, environ: MutableMapping[str, str] | None = None) -> None:
         self._environ = environ if environ is not None else os.environ
 
     @hookimpl(trylast=True)
     def apiary_resolve_credentials(
-        self, integration: str, account: Optional[str], config: HostConfig
-    ) -> Optional[Dict[str, Any]]:
+        self, integration: str, account: str | None, config: HostConfig
+    ) -> dict[str, Any] | None:
         accounts = config.settings_for(integration).accounts
         name = account or DEFAULT_ACCOUNT
         table = accounts.get(name)

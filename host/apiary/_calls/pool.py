@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any, Dict, Optional
+from typing import Any
 
 import aiohttp
-from autohive_integrations_sdk import PerCallCookieJar
 from yarl import URL
+
+from autohive_integrations_sdk import PerCallCookieJar
 
 from .._config import PoolConfig
 from .._observe.logs import get_logger
+
 
 def _override(upstreams: Mapping[str, str]) -> Any:
     """aiohttp client middleware sending requests for an overridden origin
@@ -58,11 +60,11 @@ def _override(upstreams: Mapping[str, str]) -> Any:
 class SessionPool:
     """The host's connections: open with ``await open()``, close with ``await close()``."""
 
-    def __init__(self, config: PoolConfig, upstreams: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, config: PoolConfig, upstreams: Mapping[str, str] | None = None) -> None:
         self.config = config
         self.upstreams = dict(upstreams or {})
-        self._session: Optional[aiohttp.ClientSession] = None
-        self._bulkheads: Dict[str, asyncio.Semaphore] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._bulkheads: dict[str, asyncio.Semaphore] = {}
 
     async def open(self) -> None:
         config = self.config

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any, Dict, Tuple
+from typing import Any
 
-from autohive_integrations_sdk import IntegrationResult, ResultType, __version__ as sdk_version
+from autohive_integrations_sdk import IntegrationResult, ResultType
+from autohive_integrations_sdk import __version__ as sdk_version
 
 
 class ErrorKind(str, enum.Enum):
@@ -45,7 +46,7 @@ def validation_result(message: str, source: str, prop: Any = None, value: Any = 
     )
 
 
-def result_to_dict(result: IntegrationResult) -> Dict[str, Any]:
+def result_to_dict(result: IntegrationResult) -> dict[str, Any]:
     """``result`` as JSON-ready data: ``{"version", "type", "result"}``.
 
     A dataclass payload (``ActionResult``...) becomes a dict of its fields,
@@ -61,4 +62,4 @@ def result_to_dict(result: IntegrationResult) -> Dict[str, Any]:
     return {"version": result.version, "type": result.type.value, "result": payload}
 
 
-_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}  # per dataclass type: dataclasses.fields() is slow
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # per dataclass type: dataclasses.fields() is slow

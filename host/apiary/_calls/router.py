@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any
 
 import aiohttp
 import pluggy
+
 from autohive_integrations_sdk import (
     ExecutionContext,
     HTTPError,
@@ -28,20 +30,20 @@ from autohive_integrations_sdk import (
 from autohive_integrations_sdk import ValidationError as SDKValidationError
 
 from .._config import HostConfig
-from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
-from .._observe.logs import get_logger
-from .pool import SessionPool
-from .._observe.redaction import bind_secrets, reset_secrets, scrub_text, secret_values
 from .._exceptions import CredentialsError, LoadError
 from .._loading.registry import Registry
+from .._observe.logs import get_logger
+from .._observe.redaction import bind_secrets, reset_secrets, scrub_text, secret_values
+from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
 from .deadline import Deadline
+from .pool import SessionPool
 from .request import CONNECTED_ACCOUNT, CallRequest, new_call_id
 from .results import ErrorKind, error_result, validation_result
 
 _log = get_logger("apiary.router")
 
 Operation = Callable[[Integration, ExecutionContext], Awaitable[IntegrationResult]]
-Precheck = Callable[[Integration], Optional[IntegrationResult]]
+Precheck = Callable[[Integration], IntegrationResult | None]
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Router:
         self.pool = pool
         self.hooks = hooks
         self.config = config
-        self._lanes: Dict[str, _Lane] = {}
+        self._lanes: dict[str, _Lane] = {}
         self._notifier = Notifier(hooks)
         self._credential_plugins = len(hooks.hook.apiary_resolve_credentials.get_hookimpls())
 
@@ -91,7 +93,7 @@ class Router:
         """Run the action ``request`` names; always a result, never an exception."""
         action = request.action
 
-        def precheck(integration: Integration) -> Optional[IntegrationResult]:
+        def precheck(integration: Integration) -> IntegrationResult | None:
             if action in integration.config.actions:
                 return None
             known = ", ".join(sorted(integration.config.actions)) or "none"
@@ -110,7 +112,7 @@ class Router:
     async def connected_account(self, request: CallRequest) -> IntegrationResult:
         """Whose account ``request``'s credentials belong to (its action is ignored)."""
 
-        def precheck(integration: Integration) -> Optional[IntegrationResult]:
+        def precheck(integration: Integration) -> IntegrationResult | None:
             if integration.connected_account_handler is not None:
                 return None
             return error_result(
@@ -197,7 +199,7 @@ class Router:
             if not deadline.absorb_expiry():
                 raise  # the caller cancelled us: not ours to turn into a result
             return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
-        except asyncio.TimeoutError as error:  # an upstream request's own timeout
+        except TimeoutError as error:  # an upstream request's own timeout
             return _upstream_failure(error, secrets)
         except (HTTPError, aiohttp.ClientError) as error:
             return _upstream_failure(error, secrets)
@@ -219,7 +221,7 @@ class Router:
 
 
 def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
-    details: Dict[str, Any] = {"exception": type(error).__name__}
+    details: dict[str, Any] = {"exception": type(error).__name__}
     if isinstance(error, HTTPError):
         details["status"] = error.status
         message = f"upstream answered HTTP {error.status}: {_shorten(error.message)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .._exceptions import ConfigError
 from ._model import CONFIG_ENV, HostConfig
@@ -35,7 +35,7 @@ def default_config() -> HostConfig:
     return parse_config(_read_toml(text, "apiary.toml (defaults)"), source="<defaults>")
 
 
-def load_config(path: Union[str, Path, None] = None) -> HostConfig:
+def load_config(path: str | Path | None = None) -> HostConfig:
     """The configuration in force: ``path``, else ``$APIARY_CONFIG``, else the defaults.
 
     The defaults are ``HostConfig()``, whose values are those of the shipped

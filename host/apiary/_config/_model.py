@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple
 
 CONFIG_ENV = "APIARY_CONFIG"
 DEFAULT_ACCOUNT = "default"
@@ -42,7 +42,7 @@ class ServeConfig(NamedTuple):
     grace_period: float = 30
     # { env = "VAR" } naming the variable with the bearer token; APIARY_TOKEN
     # is read when this is not set.
-    token: Optional[Mapping[str, str]] = None
+    token: Mapping[str, str] | None = None
 
 
 class McpConfig(NamedTuple):
@@ -50,16 +50,16 @@ class McpConfig(NamedTuple):
     (``"github"``) or single actions (``"github.create_issue"``); an empty
     ``include`` means every installed action; ``exclude`` wins over it."""
 
-    include: Tuple[str, ...] = ()
-    exclude: Tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 class IntegrationSettings(NamedTuple):
     """What the host config says about one integration."""
 
     enabled: bool = True
-    call_timeout: Optional[float] = None
-    per_integration: Optional[int] = None
+    call_timeout: float | None = None
+    per_integration: int | None = None
     accounts: Mapping[str, Mapping[str, Any]] = _NO_ENTRIES
 
 
@@ -69,7 +69,7 @@ class HostConfig(NamedTuple):
     eager: bool = False
     call_timeout: float = 30
     # Directories of folder integrations (absolute once parsed).
-    folders: Tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
     logging: LoggingConfig = LoggingConfig()
     pool: PoolConfig = PoolConfig()
     serve: ServeConfig = ServeConfig()

@@ -8,13 +8,14 @@ must be ``{ env = "VAR" }`` references.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 from .._exceptions import ConfigError
 from ._model import HostConfig, IntegrationSettings
 from ._paths import resolve_folders
+
 
 def _positive_number(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -49,7 +50,7 @@ def _table(value: Any, key: str) -> Mapping[str, Any]:
     return value
 
 
-def _fields(table: Mapping[str, Any], key: str, checks: Mapping[str, Any]) -> Dict[str, Any]:
+def _fields(table: Mapping[str, Any], key: str, checks: Mapping[str, Any]) -> dict[str, Any]:
     """Check each key of ``table`` with its function in ``checks``."""
     unknown = sorted(set(table) - set(checks))
     if unknown:
@@ -71,9 +72,9 @@ def _credential_value(value: Any, key: str) -> Any:
     )
 
 
-def _account(value: Any, key: str) -> Dict[str, Any]:
+def _account(value: Any, key: str) -> dict[str, Any]:
     table = _table(value, key)
-    account: Dict[str, Any] = {}
+    account: dict[str, Any] = {}
     for name, inner in table.items():
         if name == "auth_type":  # a kind, not a secret
             if not isinstance(inner, str):
@@ -84,7 +85,7 @@ def _account(value: Any, key: str) -> Dict[str, Any]:
     return account
 
 
-def _accounts(value: Any, key: str) -> Dict[str, Dict[str, Any]]:
+def _accounts(value: Any, key: str) -> dict[str, dict[str, Any]]:
     return {name: _account(inner, f"{key}.{name}") for name, inner in _table(value, key).items()}
 
 
@@ -96,7 +97,7 @@ _INTEGRATION_KEYS = {
 }
 
 
-def _integrations(value: Any, key: str) -> Dict[str, IntegrationSettings]:
+def _integrations(value: Any, key: str) -> dict[str, IntegrationSettings]:
     return {
         name: IntegrationSettings(**_fields(_table(inner, f"{key}.{name}"), f"{key}.{name}", _INTEGRATION_KEYS))
         for name, inner in _table(value, key).items()
@@ -149,14 +150,14 @@ def _env_reference(value: Any, key: str) -> Mapping[str, str]:
     return dict(value)
 
 
-def _folders(value: Any, key: str) -> Tuple[str, ...]:
+def _folders(value: Any, key: str) -> tuple[str, ...]:
     """Directory names, checked by ``resolve_folders`` once the base is known."""
     if not isinstance(value, list) or not all(isinstance(entry, str) and entry for entry in value):
         raise ConfigError(f"{key}: expected a list of directories holding integration folders, got {value!r}")
     return tuple(value)
 
 
-def _selection(value: Any, key: str) -> Tuple[str, ...]:
+def _selection(value: Any, key: str) -> tuple[str, ...]:
     """A list of integration ids and ``integration.action`` names."""
     if not isinstance(value, list):
         raise ConfigError(f"{key}: expected a list of integration ids or \"integration.action\" names, got {value!r}")
@@ -169,7 +170,7 @@ def _selection(value: Any, key: str) -> Tuple[str, ...]:
     return tuple(value)
 
 
-def _upstreams(value: Any, key: str) -> Dict[str, str]:
+def _upstreams(value: Any, key: str) -> dict[str, str]:
     return {
         normalize_origin(origin, f"{key}.{origin!r}"): normalize_origin(target, f"{key}.{origin!r}")
         for origin, target in _table(value, key).items()
@@ -201,8 +202,8 @@ _SECTIONS = {
 def parse_config(
     data: Mapping[str, Any],
     source: str = "<memory>",
-    base: Optional[HostConfig] = None,
-    relative_to: Optional[Path] = None,
+    base: HostConfig | None = None,
+    relative_to: Path | None = None,
 ) -> HostConfig:
     """Check ``data`` (decoded TOML) and lay it over ``base`` (the defaults).
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Optional, Union
 
 from .._config import HostConfig
 from .._exceptions import AccessError
@@ -19,7 +18,7 @@ TOKEN_ENV = "APIARY_TOKEN"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def resolve_token(config: HostConfig) -> Optional[str]:
+def resolve_token(config: HostConfig) -> str | None:
     """The bearer token clients must send: ``serve.token``'s variable, else
     ``APIARY_TOKEN``; ``None`` when neither is set."""
     if config.serve.token is not None:
@@ -31,7 +30,7 @@ def resolve_token(config: HostConfig) -> Optional[str]:
     return os.environ.get(TOKEN_ENV) or None
 
 
-def listening_token(config: HostConfig, bind: str) -> Optional[str]:
+def listening_token(config: HostConfig, bind: str) -> str | None:
     """The token for a face listening on ``bind``; refuses a non-loopback
     address when there is none, so nothing is ever open to the network."""
     token = resolve_token(config)
@@ -43,7 +42,7 @@ def listening_token(config: HostConfig, bind: str) -> Optional[str]:
     return token
 
 
-def bearer_matches(authorization: Union[str, bytes], token: bytes) -> bool:
+def bearer_matches(authorization: str | bytes, token: bytes) -> bool:
     """Whether an ``Authorization`` header value carries ``token``."""
     if isinstance(authorization, str):
         authorization = authorization.encode("utf-8", "surrogateescape")

@@ -6,12 +6,13 @@ Built from each record's config.json alone, so it imports nothing.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .registry import IntegrationRecord
 
 
-def _auth_kind(config: Mapping[str, Any]) -> Dict[str, Any]:
+def _auth_kind(config: Mapping[str, Any]) -> dict[str, Any]:
     auth = config.get("auth")
     if not isinstance(auth, Mapping) or not auth:
         return {"type": "none", "fields": []}
@@ -28,7 +29,7 @@ def _describe(definition: Any) -> str:
     return definition.get("description", "") if isinstance(definition, Mapping) else ""
 
 
-def summarize_record(record: IntegrationRecord) -> Dict[str, Any]:
+def summarize_record(record: IntegrationRecord) -> dict[str, Any]:
     """One integration in brief: identity, state and action names."""
     config = record.config or {}
     found = record.found
@@ -53,12 +54,12 @@ def summarize_record(record: IntegrationRecord) -> Dict[str, Any]:
     }
 
 
-def describe_record(record: IntegrationRecord) -> Dict[str, Any]:
+def describe_record(record: IntegrationRecord) -> dict[str, Any]:
     """One integration in full: every action's schemas, triggers, auth."""
     summary = summarize_record(record)
     config = record.config or {}
 
-    def detail(section: str, extra: List[str]) -> List[Dict[str, Any]]:
+    def detail(section: str, extra: list[str]) -> list[dict[str, Any]]:
         rows = []
         for name, definition in record.declared(section).items():
             definition = definition if isinstance(definition, Mapping) else {}

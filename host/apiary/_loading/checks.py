@@ -10,8 +10,9 @@ bad integration does not hide the next.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, List, Mapping, Tuple
+from typing import Any
 
 from .._config import defaults_file
 from .._exceptions import LoadError
@@ -22,7 +23,7 @@ from .registry import IntegrationRecord, Registry
 class CheckReport:
     id: str
     source: str
-    problems: List[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -37,7 +38,7 @@ def _location(path: Any) -> str:
     return "/".join(str(part) for part in path) or "(top level)"
 
 
-def _schemas(config: Mapping[str, Any]) -> Iterator[Tuple[str, Any]]:
+def _schemas(config: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     auth = config.get("auth")
     if isinstance(auth, Mapping) and "fields" in auth:
         yield "auth.fields", auth["fields"]
@@ -52,7 +53,7 @@ def _schemas(config: Mapping[str, Any]) -> Iterator[Tuple[str, Any]]:
                         yield f"{section}.{name}.{role}", definition[role]
 
 
-def _check_config(config: Mapping[str, Any]) -> List[str]:
+def _check_config(config: Mapping[str, Any]) -> list[str]:
     from jsonschema import Draft7Validator
     from jsonschema.exceptions import SchemaError
 
@@ -68,7 +69,7 @@ def _check_config(config: Mapping[str, Any]) -> List[str]:
     return problems
 
 
-def _check_handlers(registry: Registry, record: IntegrationRecord) -> List[str]:
+def _check_handlers(registry: Registry, record: IntegrationRecord) -> list[str]:
     try:
         integration = registry.load(record)
     except LoadError as error:
@@ -99,5 +100,5 @@ def check_record(registry: Registry, record: IntegrationRecord) -> CheckReport:
     return report
 
 
-def check_all(registry: Registry) -> List[CheckReport]:
+def check_all(registry: Registry) -> list[CheckReport]:
     return [check_record(registry, record) for record in registry.records]

@@ -15,9 +15,10 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Protocol, Tuple
+from typing import Any, NamedTuple, Protocol
 
 import importlib_metadata
 
@@ -29,16 +30,16 @@ class Discovered(NamedTuple):
 
     id: str
     module: str
-    attribute: Optional[str]
+    attribute: str | None
     source: str
-    distribution: Optional[str] = None
-    distribution_version: Optional[str] = None
-    config_path: Optional[Path] = None
-    problem: Optional[str] = None  # why the integration cannot be used
+    distribution: str | None = None
+    distribution_version: str | None = None
+    config_path: Path | None = None
+    problem: str | None = None  # why the integration cannot be used
     # A folder integration: ``module`` is imported from this folder, in
     # isolation (see ``apiary.isolation``), instead of from ``sys.path``.
-    folder: Optional[Path] = None
-    config: Optional[Mapping[str, Any]] = None  # config.json, when already read
+    folder: Path | None = None
+    config: Mapping[str, Any] | None = None  # config.json, when already read
 
 
 class Source(Protocol):
@@ -102,12 +103,12 @@ def read_config_file(path: Path) -> Mapping[str, Any]:
     return data
 
 
-def _split_value(value: str) -> Tuple[str, Optional[str]]:
+def _split_value(value: str) -> tuple[str, str | None]:
     module, _, attribute = value.partition(":")
     return module.strip(), (attribute.strip() or None)
 
 
-def _name_and_version(dist: Any) -> Tuple[Optional[str], Optional[str]]:
+def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
     """A distribution's name and version from its metadata headers.
 
     Read by hand: ``dist.name`` and ``dist.version`` parse the whole file
@@ -129,7 +130,7 @@ def _name_and_version(dist: Any) -> Tuple[Optional[str], Optional[str]]:
 
 
 @lru_cache(maxsize=1)
-def _scan_entry_points() -> Tuple[Discovered, ...]:
+def _scan_entry_points() -> tuple[Discovered, ...]:
     found = []
     for entry_point in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
         module, attribute = _split_value(entry_point.value)

@@ -15,8 +15,9 @@ importing them side by side is ``apiary.isolation``'s job.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Tuple
+from typing import Any
 
 from .discovery import Discovered, read_config_file
 
@@ -94,7 +95,7 @@ class FolderSource:
     """
 
     def __init__(self, directories: Iterable[str | Path]) -> None:
-        self.directories: Tuple[Path, ...] = tuple(Path(directory) for directory in directories)
+        self.directories: tuple[Path, ...] = tuple(Path(directory) for directory in directories)
 
     def discover(self) -> Iterator[Discovered]:
         for directory in self.directories:

@@ -41,8 +41,9 @@ import re
 import sys
 import threading
 import types
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Optional, Sequence
+from typing import Any
 
 NAMESPACE = "_apiary_folders"
 
@@ -50,10 +51,10 @@ NAMESPACE = "_apiary_folders"
 _ALWAYS_SHARED = frozenset({"autohive_integrations_sdk"})
 
 _lock = threading.Lock()
-_mounted: Dict[str, "_Folder"] = {}
+_mounted: dict[str, _Folder] = {}
 
 
-def _own_names(folder: Path) -> FrozenSet[str]:
+def _own_names(folder: Path) -> frozenset[str]:
     """The top-level module names ``folder`` provides: its ``*.py`` files and
     its directories holding Python files (packages, namespace ones too)."""
     names = set()
@@ -72,11 +73,11 @@ class _Folder:
         self.path = path
         self.package = package
         self.own = _own_names(path)
-        self.builtins: Dict[str, Any] = dict(builtins.__dict__)
+        self.builtins: dict[str, Any] = dict(builtins.__dict__)
         self.builtins["__import__"] = self.import_
         self.importlib = _ImportlibView(self)
 
-    def private(self, name: str) -> Optional[str]:
+    def private(self, name: str) -> str | None:
         """The private name of ``name`` if the folder provides it, else ``None``."""
         if name.partition(".")[0] in self.own:
             return f"{self.package}.{name}"
@@ -85,8 +86,8 @@ class _Folder:
     def import_(
         self,
         name: str,
-        globals: Optional[Dict[str, Any]] = None,
-        locals: Optional[Dict[str, Any]] = None,
+        globals: dict[str, Any] | None = None,
+        locals: dict[str, Any] | None = None,
         fromlist: Sequence[str] = (),
         level: int = 0,
     ) -> types.ModuleType:
@@ -116,7 +117,7 @@ class _ImportlibView(types.ModuleType):
     def __getattr__(self, attribute: str) -> Any:
         return getattr(importlib, attribute)
 
-    def import_module(self, name: str, package: Optional[str] = None) -> types.ModuleType:
+    def import_module(self, name: str, package: str | None = None) -> types.ModuleType:
         private = None if name.startswith(".") else self._folder.private(name)
         return importlib.import_module(private or name, package)
 
@@ -147,8 +148,8 @@ class _FolderFinder(importlib.abc.MetaPathFinder):
     the folder's builtins."""
 
     def find_spec(
-        self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[types.ModuleType] = None
-    ) -> Optional[importlib.machinery.ModuleSpec]:
+        self, fullname: str, path: Sequence[str] | None = None, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         root, _, rest = fullname.partition(".")
         if root != NAMESPACE or "." not in rest:
             return None

@@ -18,8 +18,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Mapping, NamedTuple, Set, Tuple
+from typing import Any, NamedTuple
 
 from flit_core.sdist import SdistBuilder
 from flit_core.wheel import make_wheel_in
@@ -87,11 +88,11 @@ class _Plan(NamedTuple):
     package: str
     version: str
     summary: str
-    dependencies: List[str]
+    dependencies: list[str]
     readme: bool
 
 
-def package_folder(folder: Path, out: Path) -> List[Path]:
+def package_folder(folder: Path, out: Path) -> list[Path]:
     """Build an sdist and a wheel of the folder integration ``folder`` into
     ``out`` (created if needed) and return their paths, sdist first.
 
@@ -164,7 +165,7 @@ def _summary(config: Mapping[str, Any], path: Path, integration_id: str) -> str:
     return " ".join((value or "").split()) or f"The {integration_id} integration for Apiary, packaged from a folder"
 
 
-def _dependencies(path: Path) -> List[str]:
+def _dependencies(path: Path) -> list[str]:
     """The distribution's requirements: our SDK first, then
     ``requirements.txt`` with the reference SDK (any version, any marker)
     mapped to it.
@@ -178,7 +179,7 @@ def _dependencies(path: Path) -> List[str]:
     return list(dict.fromkeys([_OUR_SDK, *found]))
 
 
-def _logical_lines(path: Path) -> Iterator[Tuple[int, str]]:
+def _logical_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Non-empty lines of a requirements file (if any) without comments, those
     ending in ``\\`` joined with the next, with their first line number."""
     if not path.is_file():
@@ -241,12 +242,12 @@ def _lay_out(plan: _Plan, project: Path, out: Path) -> None:
     (project / "pyproject.toml").write_text(_pyproject(plan), encoding="utf-8")
 
 
-def _ignored(top: Path, out: Path) -> Callable[[str, List[str]], Set[str]]:
+def _ignored(top: Path, out: Path) -> Callable[[str, list[str]], set[str]]:
     """``copytree``'s filter: caches, bytecode, dot-names, the output
     directory, and vendored dependency directories at the top."""
     out = out.resolve()
 
-    def ignore(directory: str, names: List[str]) -> Set[str]:
+    def ignore(directory: str, names: list[str]) -> set[str]:
         here = Path(directory).resolve()
         return {
             name for name in names
@@ -276,10 +277,10 @@ def _pyproject(plan: _Plan) -> str:
     )
 
 
-def _publish(files: List[Path], out: Path) -> List[Path]:
+def _publish(files: list[Path], out: Path) -> list[Path]:
     """Copy the built files into ``out`` under temporary names, then rename
     them all: a failure midway leaves nothing behind."""
-    staged: List[Path] = []
+    staged: list[Path] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
         for file in files:

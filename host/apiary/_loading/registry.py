@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 import importlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import LoadError
 from .discovery import Discovered, Source, read_config_file
@@ -36,10 +37,10 @@ class IntegrationRecord:
 
     def __init__(self, found: Discovered) -> None:
         self.found = found
-        self.config: Optional[Mapping[str, Any]] = None
+        self.config: Mapping[str, Any] | None = None
         self.state = IntegrationState.DISCOVERED
-        self.reason: Optional[str] = None
-        self.integration: Optional["Integration"] = None
+        self.reason: str | None = None
+        self.integration: Integration | None = None
 
     def __repr__(self) -> str:
         return f"<IntegrationRecord {self.id} {self.state.value}>"
@@ -72,7 +73,7 @@ def _record(found: Discovered) -> IntegrationRecord:
     return record
 
 
-def _find_integration(module: Any, attribute: Optional[str]) -> "Integration":
+def _find_integration(module: Any, attribute: str | None) -> Integration:
     from autohive_integrations_sdk import Integration
 
     if attribute:
@@ -91,7 +92,7 @@ def _find_integration(module: Any, attribute: Optional[str]) -> "Integration":
     return candidates[0]
 
 
-def _unimplemented(integration: "Integration") -> List[str]:
+def _unimplemented(integration: Integration) -> list[str]:
     config = integration.config
     missing = [f"action {name!r}" for name in config.actions if name not in integration.action_handlers]
     missing += [
@@ -116,7 +117,7 @@ def _import_module(found: Discovered) -> Any:
         raise LoadError(f"import of {found.module} failed: {type(error).__name__}: {error}{where}") from None
 
 
-def folder_integration(folder: Path, integration_id: str) -> "Integration":
+def folder_integration(folder: Path, integration_id: str) -> Integration:
     """The ``Integration`` of a folder integration, imported in isolation.
 
     What a package made by ``apiary package`` runs on import: the folder's
@@ -131,7 +132,7 @@ def folder_integration(folder: Path, integration_id: str) -> "Integration":
     return _find_integration(_import_module(found), None)
 
 
-def _import(record: IntegrationRecord) -> "Integration":
+def _import(record: IntegrationRecord) -> Integration:
     found = record.found
     integration = _find_integration(_import_module(found), found.attribute)
     missing = _unimplemented(integration)
@@ -149,11 +150,11 @@ class Registry:
 
     def __init__(self, sources: Iterable[Source], exclude: Iterable[str] = ()) -> None:
         excluded = set(exclude)
-        self.records: List[IntegrationRecord] = sorted(
+        self.records: list[IntegrationRecord] = sorted(
             (_record(found) for source in sources for found in source.discover() if found.id not in excluded),
             key=lambda record: record.id,
         )
-        claims: Dict[str, List[IntegrationRecord]] = {}
+        claims: dict[str, list[IntegrationRecord]] = {}
         for record in self.records:
             claims.setdefault(record.id, []).append(record)
         for integration_id, claimants in claims.items():
@@ -163,11 +164,11 @@ class Registry:
                     record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {sources}")
         self._by_id = {integration_id: claimants[0] for integration_id, claimants in claims.items()}
 
-    def get(self, integration_id: str) -> Optional[IntegrationRecord]:
+    def get(self, integration_id: str) -> IntegrationRecord | None:
         """The record for ``integration_id``, or ``None`` if none is installed."""
         return self._by_id.get(integration_id)
 
-    def load(self, record: IntegrationRecord) -> "Integration":
+    def load(self, record: IntegrationRecord) -> Integration:
         """Import ``record`` if needed; raise ``LoadError`` if it cannot serve."""
         if record.state is IntegrationState.LOADED and record.integration is not None:
             return record.integration

@@ -8,7 +8,7 @@ in the log pipeline, so nothing here has to think about secrets.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from ..hooks import CallInfo, UpstreamRequest, hookimpl
 from .logs import get_logger, is_enabled
@@ -23,7 +23,7 @@ class CallLogger:
     """Writes the call and upstream-request events."""
 
     @hookimpl
-    def apiary_after_call(self, call: CallInfo, result: "IntegrationResult", duration_ms: float) -> None:
+    def apiary_after_call(self, call: CallInfo, result: IntegrationResult, duration_ms: float) -> None:
         if not is_enabled(logging.INFO):
             return
         fields = {
@@ -41,7 +41,7 @@ class CallLogger:
         _log.info("call", **fields)
 
     @hookimpl
-    def apiary_upstream_request(self, call: Optional[CallInfo], request: UpstreamRequest) -> None:
+    def apiary_upstream_request(self, call: CallInfo | None, request: UpstreamRequest) -> None:
         if not is_enabled(logging.INFO):
             return
         _log.info(

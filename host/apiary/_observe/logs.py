@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import IO, Any, List, MutableMapping, Optional
+from collections.abc import MutableMapping
+from typing import IO, Any
 
 import structlog
 
@@ -53,7 +54,7 @@ def _renderer(fmt: str, stream: IO[str]) -> Any:
     return structlog.processors.JSONRenderer(default=str)
 
 
-def _enrich() -> List[Any]:
+def _enrich() -> list[Any]:
     """What every event gets, whichever API wrote it."""
     return [
         structlog.contextvars.merge_contextvars,
@@ -63,7 +64,7 @@ def _enrich() -> List[Any]:
     ]
 
 
-def configure(config: Optional[LoggingConfig] = None, stream: Optional[IO[str]] = None) -> None:
+def configure(config: LoggingConfig | None = None, stream: IO[str] | None = None) -> None:
     """Route structlog and ``logging`` through one redacting pipeline.
 
     Calling it again replaces the previous set-up (tests point it at a
@@ -105,7 +106,7 @@ def configure(config: Optional[LoggingConfig] = None, stream: Optional[IO[str]] 
     _configured = True
 
 
-def ensure_configured(config: Optional[LoggingConfig] = None) -> None:
+def ensure_configured(config: LoggingConfig | None = None) -> None:
     """Configure logging unless it already was (by us or the embedding app)."""
     if not _configured and not structlog.is_configured():
         configure(config)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextvars
 import re
-from collections.abc import Mapping, MutableMapping
-from typing import Any, Iterable, Tuple
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
 
 REDACTED = "[redacted]"
 
@@ -29,10 +29,10 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _SAFE_KEYS = frozenset({"auth_type", "keyword", "key_count"})
 
 _MIN_SECRET_LENGTH = 4
-_call_secrets: contextvars.ContextVar[Tuple[str, ...]] = contextvars.ContextVar("apiary_call_secrets", default=())
+_call_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("apiary_call_secrets", default=())
 
 
-def secret_values(auth: Any) -> Tuple[str, ...]:
+def secret_values(auth: Any) -> tuple[str, ...]:
     """Every string leaf of an auth structure that is long enough to be a
     secret (``auth_type`` excepted), longest first."""
     if not auth:

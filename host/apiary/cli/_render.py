@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from typing import Any, Dict, List, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
-def table(headers: Sequence[str], rows: List[Sequence[str]], width: int = 0) -> str:
+def table(headers: Sequence[str], rows: list[Sequence[str]], width: int = 0) -> str:
     """Left-aligned columns; the last column is cut to the terminal width."""
     width = width or shutil.get_terminal_size((120, 24)).columns
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers[:-1])]
@@ -22,7 +23,7 @@ def table(headers: Sequence[str], rows: List[Sequence[str]], width: int = 0) -> 
     return "\n".join([line(headers), *(line(row) for row in rows)])
 
 
-def integrations_table(integrations: List[Dict[str, Any]]) -> str:
+def integrations_table(integrations: list[dict[str, Any]]) -> str:
     rows = []
     for item in integrations:
         version = item.get("version") or "?"
@@ -38,7 +39,7 @@ def integrations_table(integrations: List[Dict[str, Any]]) -> str:
     return table(["INTEGRATION", "VERSION", "ACTION", "STATE", "DESCRIPTION"], rows)
 
 
-def integration_page(item: Dict[str, Any]) -> str:
+def integration_page(item: dict[str, Any]) -> str:
     lines = [
         f"{item['id']} {item.get('version') or ''} ({item['state']})".rstrip(),
         item.get("description") or "",

@@ -10,14 +10,15 @@ once for the server's lifetime, so every call shares one pool.
 from __future__ import annotations
 
 import sys
-from typing import Any, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from .._config import HostConfig
 from .._host import Host
 from .._observe.logs import get_logger
 from .tools import ToolSpec, build_tools, tools_table, unknown_entries
 
-def selection(config: HostConfig, include: Optional[Sequence[str]] = None, exclude: Optional[Sequence[str]] = None) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+
+def selection(config: HostConfig, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The include and exclude lists in force: a flag's list replaces the config's."""
     return (
         tuple(include) if include else config.mcp.include,
@@ -25,7 +26,7 @@ def selection(config: HostConfig, include: Optional[Sequence[str]] = None, exclu
     )
 
 
-def select_tools(host: Host, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> List[ToolSpec]:
+def select_tools(host: Host, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[ToolSpec]:
     """The tools of ``host`` under the selection, warning (on the log) about
     selection entries that name nothing installed and actions left out."""
     log = get_logger("apiary.mcp")

@@ -12,18 +12,19 @@ message an LLM can act on, never a protocol error.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import mcp_types as types
 from mcp.server.lowlevel import Server
 
-from .._version import __version__
-from .._faces.access import bearer_matches
-from .._host import Host
-from .._observe.logs import get_logger
 from .._calls.results import result_to_dict
+from .._faces.access import bearer_matches
 from .._faces.encoding import to_json
 from .._faces.outcomes import outcome_for
+from .._host import Host
+from .._observe.logs import get_logger
+from .._version import __version__
 from .tools import ToolSpec
 
 SERVER_NAME = "apiary"
@@ -31,7 +32,7 @@ _log = get_logger("apiary.mcp")
 _SCHEMA_PATH = re.compile(r"^\[[^\]]*\],\s*")
 
 
-def _text(text: str) -> List[types.TextContent]:
+def _text(text: str) -> list[types.TextContent]:
     return [types.TextContent(text=text)]
 
 
@@ -39,7 +40,7 @@ def _error(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=_text(text), is_error=True)
 
 
-def _validation_message(tool: ToolSpec, problem: Dict[str, Any]) -> str:
+def _validation_message(tool: ToolSpec, problem: dict[str, Any]) -> str:
     """One readable sentence per schema error, naming the property."""
     raw = str(problem.get("message") or "")
     details = "; ".join(
@@ -98,7 +99,7 @@ class McpFace:
             output_schema=spec.output_schema,
         )
 
-    async def list_tools(self, ctx: Any, params: Optional[types.PaginatedRequestParams]) -> types.ListToolsResult:
+    async def list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[self._tool(spec) for spec in self.tools.values()])
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -140,7 +141,7 @@ async def run_stdio(face: McpFace) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def http_app(face: McpFace, bind: str = "127.0.0.1", token: Optional[str] = None) -> Any:
+def http_app(face: McpFace, bind: str = "127.0.0.1", token: str | None = None) -> Any:
     """The streamable HTTP ASGI app (Starlette), endpoint ``/mcp``; with a
     ``token`` every request needs ``Authorization: Bearer <token>``."""
     app = face.server().streamable_http_app(streamable_http_path="/mcp", host=bind)
@@ -175,7 +176,7 @@ class _BearerGuard:
         await self.app(scope, receive, send)
 
 
-async def run_http(face: McpFace, bind: str, port: int, token: Optional[str] = None) -> None:
+async def run_http(face: McpFace, bind: str, port: int, token: str | None = None) -> None:
     """Serve the streamable HTTP transport with uvicorn until SIGTERM/SIGINT."""
     import uvicorn
 

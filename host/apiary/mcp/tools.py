@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from .._loading.registry import IntegrationState, Registry
 
@@ -41,8 +42,8 @@ class ToolSpec(NamedTuple):
     integration: str
     action: str
     description: str
-    input_schema: Dict[str, Any]
-    output_schema: Optional[Dict[str, Any]]  # only when the action's output schema is an object schema
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None  # only when the action's output schema is an object schema
 
     @property
     def full_name(self) -> str:
@@ -60,12 +61,12 @@ def _shortened(full_name: str, plain: str, digits: int) -> str:
     return f"{prefix}-{digest}"
 
 
-def tool_names(pairs: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], str]:
+def tool_names(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The tool name of every ``(integration, action)`` pair (see the module doc)."""
     pairs = list(dict.fromkeys(pairs))
     plain = {pair: f"{pair[0]}{SEPARATOR}{pair[1]}" for pair in pairs}
     counts = Counter(plain.values())
-    names: Dict[Tuple[str, str], str] = {}
+    names: dict[tuple[str, str], str] = {}
     digits = {pair: HASH_DIGITS for pair in pairs}
     for pair in pairs:
         name = plain[pair]
@@ -103,7 +104,7 @@ def is_selected(integration: str, action: str, include: Sequence[str] = (), excl
     return not _matches(exclude, integration, action)
 
 
-def unknown_entries(entries: Iterable[str], pairs: Iterable[Tuple[str, str]]) -> List[str]:
+def unknown_entries(entries: Iterable[str], pairs: Iterable[tuple[str, str]]) -> list[str]:
     """Selection entries that name no installed integration or action (typos)."""
     pairs = list(pairs)
     known = {integration for integration, _ in pairs} | {f"{i}.{a}" for i, a in pairs}
@@ -117,7 +118,7 @@ def _object_schema(schema: Any) -> bool:
     return isinstance(schema, Mapping) and schema.get("type") == "object"
 
 
-def _input_schema(schema: Any) -> Optional[Dict[str, Any]]:
+def _input_schema(schema: Any) -> dict[str, Any] | None:
     """The action's input schema as an MCP ``inputSchema`` (an object schema);
     ``None`` when it is some other kind of schema (no tool can take it)."""
     if schema is None:
@@ -125,7 +126,7 @@ def _input_schema(schema: Any) -> Optional[Dict[str, Any]]:
     return dict(schema) if _object_schema(schema) else None
 
 
-def healthy_actions(registry: Registry) -> List[Tuple[str, str, Mapping[str, Any]]]:
+def healthy_actions(registry: Registry) -> list[tuple[str, str, Mapping[str, Any]]]:
     """``(integration, action, definition)`` of every action of every
     integration not broken (at discovery, or at import when already loaded)."""
     found = []
@@ -139,7 +140,7 @@ def healthy_actions(registry: Registry) -> List[Tuple[str, str, Mapping[str, Any
 
 def build_tools(
     registry: Registry, include: Sequence[str] = (), exclude: Sequence[str] = ()
-) -> Tuple[List[ToolSpec], List[str]]:
+) -> tuple[list[ToolSpec], list[str]]:
     """The selected tools, and why any healthy selected action was left out.
 
     Names are given over every healthy action (not only the selected ones),
@@ -147,8 +148,8 @@ def build_tools(
     """
     actions = healthy_actions(registry)
     names = tool_names((integration, action) for integration, action, _ in actions)
-    tools: List[ToolSpec] = []
-    skipped: List[str] = []
+    tools: list[ToolSpec] = []
+    skipped: list[str] = []
     for integration, action, definition in actions:
         if not is_selected(integration, action, include, exclude):
             continue

@@ -11,22 +11,22 @@ the factory for gunicorn's aiohttp worker (one process per core)::
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 from aiohttp import web
 
-from .._faces.access import listening_token, resolve_token
 from .._config import HostConfig, load_config
+from .._faces.access import listening_token, resolve_token
 from .app import build_app
 
-def create_app(config: Optional[HostConfig] = None) -> web.Application:
+
+def create_app(config: HostConfig | None = None) -> web.Application:
     """The application on ``config`` (default: ``$APIARY_CONFIG`` or the
     shipped defaults); the factory gunicorn's aiohttp worker calls."""
     config = config or load_config()
     return build_app(config, resolve_token(config))
 
 
-def serve(config: HostConfig, host: Optional[str] = None, port: Optional[int] = None) -> None:
+def serve(config: HostConfig, host: str | None = None, port: int | None = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain for the grace period."""
     bind = host or config.serve.host
     token = listening_token(config, bind)

@@ -11,24 +11,25 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
-from .._faces.access import bearer_matches
-from .._config import HostConfig
-from .._host import Host
-from .._observe.logs import get_logger, is_enabled
 from .._calls.results import result_to_dict
 from .._calls.router import new_call_id
+from .._config import HostConfig
 from .._exceptions import RequestError
+from .._faces.access import bearer_matches
 from .._faces.encoding import to_json
 from .._faces.outcomes import outcome_for
+from .._host import Host
+from .._observe.logs import get_logger, is_enabled
 from .errors import error_response
 from .openapi import openapi_document
 
 HOST_KEY: web.AppKey[Host] = web.AppKey("host", Host)
-STATE_KEY: web.AppKey[Dict[str, Any]] = web.AppKey("state", dict)
+STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
 CALL_ID_HEADER = "X-Apiary-Call-Id"
 _OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
@@ -39,7 +40,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # ---- middlewares -----------------------------------------------------------
 
 
-def front(token: Optional[str]) -> Any:
+def front(token: str | None) -> Any:
     """The one middleware every request passes: bearer auth (compared in
     constant time), JSON for every refusal and for any bug (never a
     traceback), and the ``http_request`` access-log event (never bodies or
@@ -72,7 +73,7 @@ def front(token: Optional[str]) -> Any:
     return middleware
 
 
-async def _answer(request: web.Request, handler: Handler, expected: Optional[bytes]) -> web.StreamResponse:
+async def _answer(request: web.Request, handler: Handler, expected: bytes | None) -> web.StreamResponse:
     if expected is not None and request.path not in _OPEN_PATHS:
         if not bearer_matches(request.headers.get("Authorization", ""), expected):
             return error_response(
@@ -95,7 +96,7 @@ async def _answer(request: web.Request, handler: Handler, expected: Optional[byt
 # ---- request bodies -------------------------------------------------------------
 
 
-async def _body(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, Any]:
+async def _body(request: web.Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     raw = await request.read()  # over client_max_size: aiohttp raises 413 here
     if not raw.strip():
         return {}
@@ -195,7 +196,7 @@ async def readyz(request: web.Request) -> web.Response:
 # ---- the application ----------------------------------------------------------------
 
 
-def build_app(config: HostConfig, token: Optional[str]) -> web.Application:
+def build_app(config: HostConfig, token: str | None) -> web.Application:
     """The application for ``config``; the host opens on start-up and
     closes on clean-up (after in-flight requests finished)."""
     app = web.Application(

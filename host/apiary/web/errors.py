@@ -3,14 +3,14 @@ envelope as results, so a client reads every body the same way."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from aiohttp import web
 
 from autohive_integrations_sdk import __version__
 
 
-def envelope(error: str, message: str, **details: Any) -> Dict[str, Any]:
+def envelope(error: str, message: str, **details: Any) -> dict[str, Any]:
     return {"version": __version__, "type": "error", "result": {"error": error, "message": message, **details}}
 
 

@@ -10,7 +10,8 @@ and every error shape with the status it comes with (see ``status``).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 _ERROR_RESULT = {
     "type": "object",
@@ -34,7 +35,7 @@ _ACTION_ERROR_RESULT = {
 }
 
 
-def _envelope(kind: Any, result: Mapping[str, Any]) -> Dict[str, Any]:
+def _envelope(kind: Any, result: Mapping[str, Any]) -> dict[str, Any]:
     kind_schema = {"const": kind} if isinstance(kind, str) else {"enum": kind}
     return {
         "type": "object",
@@ -43,7 +44,7 @@ def _envelope(kind: Any, result: Mapping[str, Any]) -> Dict[str, Any]:
     }
 
 
-def _json(schema: Mapping[str, Any], description: str) -> Dict[str, Any]:
+def _json(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -77,7 +78,7 @@ def _component_name(*parts: str) -> str:
     return "__".join(re.sub(r"[^A-Za-z0-9_.-]", "_", part) for part in parts)
 
 
-def _action_operation(integration: Mapping[str, Any], action: Mapping[str, Any], components: Dict[str, Any]) -> Dict[str, Any]:
+def _action_operation(integration: Mapping[str, Any], action: Mapping[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     name = _component_name(integration["id"], action["name"])
     input_schema = action.get("input_schema") or {"type": "object"}
     output_schema = action.get("output_schema") or {}
@@ -119,7 +120,7 @@ def _action_operation(integration: Mapping[str, Any], action: Mapping[str, Any],
     }
 
 
-def _catalog_operations() -> Dict[str, Any]:
+def _catalog_operations() -> dict[str, Any]:
     listing = {"type": "array", "items": {"type": "object", "required": ["id", "state", "actions"]}}
     return {
         "/integrations": {"get": {"operationId": "list_integrations", "summary": "Every installed integration",
@@ -150,11 +151,11 @@ def _catalog_operations() -> Dict[str, Any]:
     }
 
 
-def openapi_document(integrations: List[Mapping[str, Any]], version: str, secured: bool = True) -> Dict[str, Any]:
+def openapi_document(integrations: list[Mapping[str, Any]], version: str, secured: bool = True) -> dict[str, Any]:
     """The document for ``integrations`` (``Host.describe`` data); ``secured``
     when the server requires a bearer token."""
     paths = _catalog_operations()
-    components: Dict[str, Any] = {}
+    components: dict[str, Any] = {}
     for integration in integrations:
         if integration.get("state") == "broken":
             continue

@@ -8,7 +8,7 @@ normalising itself lives in ``apiary_feeds.feed``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from autohive_integrations_sdk import (
     ActionError,
@@ -53,7 +53,7 @@ async def load_feed(url: str, context: ExecutionContext) -> Feed:
 
 @integration.action("fetch_feed")
 class FetchFeed(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext) -> Any:
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext) -> Any:
         try:
             feed = await load_feed(inputs["url"], context)
         except NotAFeed as error:
@@ -62,7 +62,7 @@ class FetchFeed(ActionHandler):
         return ActionResult(data={"feed": feed.info, "items": feed.items[:limit], "total_items": len(feed.items)})
 
 
-def _since(last_poll_ts: Any) -> Optional[datetime]:
+def _since(last_poll_ts: Any) -> datetime | None:
     if last_poll_ts is None:
         return None
     try:
@@ -76,11 +76,11 @@ def _since(last_poll_ts: Any) -> Optional[datetime]:
         ) from None
 
 
-def _sort_key(moment: Optional[datetime]) -> float:
+def _sort_key(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else float("-inf")
 
 
-def select_new(feed: Feed, since: Optional[datetime]) -> List[Dict[str, Any]]:
+def select_new(feed: Feed, since: datetime | None) -> list[dict[str, Any]]:
     """The items ``new_items`` reports, oldest first.
 
     First poll (``since`` is ``None``): the ``FIRST_POLL_LIMIT`` most recent
@@ -114,8 +114,8 @@ def select_new(feed: Feed, since: Optional[datetime]) -> List[Dict[str, Any]]:
 @integration.polling_trigger("new_items")
 class NewItems(PollingTriggerHandler):
     async def poll(
-        self, inputs: Dict[str, Any], last_poll_ts: Optional[str], context: ExecutionContext
-    ) -> List[Dict[str, Any]]:
+        self, inputs: dict[str, Any], last_poll_ts: str | None, context: ExecutionContext
+    ) -> list[dict[str, Any]]:
         since = _since(last_poll_ts)
         feed = await load_feed(inputs["url"], context)
         return select_new(feed, since)

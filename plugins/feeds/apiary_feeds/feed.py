@@ -14,16 +14,17 @@ import calendar
 import hashlib
 import io
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
 from feedparser.urls import make_safe_absolute_uri, resolve_relative_uris
 
-ItemData = Dict[str, Any]
+ItemData = dict[str, Any]
 
 # Media types feedparser reports for markup; anything else is plain text.
 _MARKUP_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
@@ -49,10 +50,10 @@ class Feed:
     (in document order, duplicates of an id dropped), ``timestamps`` the
     moment each item counts as new at (published, else updated; ``None``)."""
 
-    info: Dict[str, Any]
-    items: List[ItemData]
-    timestamps: List[Optional[datetime]]
-    updated_at: Optional[datetime]
+    info: dict[str, Any]
+    items: list[ItemData]
+    timestamps: list[datetime | None]
+    updated_at: datetime | None
 
 
 def _get(container: Any, key: str) -> Any:
@@ -65,7 +66,7 @@ def _get(container: Any, key: str) -> Any:
     return dict.get(container, key) if isinstance(container, dict) else None
 
 
-def _string(container: Any, key: str) -> Optional[str]:
+def _string(container: Any, key: str) -> str | None:
     """``container[key]`` with whitespace squashed, when it is a non-blank string."""
     value = _get(container, key)
     return squash(value) if isinstance(value, str) else None
@@ -77,7 +78,7 @@ def _string(container: Any, key: str) -> Optional[str]:
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: List[str] = []
+        self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
         if tag in _BLOCK_TAGS:
@@ -91,7 +92,7 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
-def squash(text: Optional[str]) -> Optional[str]:
+def squash(text: str | None) -> str | None:
     """``text`` with runs of whitespace as single spaces; ``None`` when blank."""
     if text is None:
         return None
@@ -99,7 +100,7 @@ def squash(text: Optional[str]) -> Optional[str]:
     return squashed or None
 
 
-def html_to_text(markup: Optional[str]) -> Optional[str]:
+def html_to_text(markup: str | None) -> str | None:
     """The text of an HTML fragment: tags dropped, entities decoded, whitespace squashed."""
     if not markup:
         return None
@@ -109,7 +110,7 @@ def html_to_text(markup: Optional[str]) -> Optional[str]:
     return squash("".join(extractor.parts))
 
 
-def _text_of(container: Mapping[str, Any], key: str) -> Optional[str]:
+def _text_of(container: Mapping[str, Any], key: str) -> str | None:
     """``container[key]`` as plain text, using ``<key>_detail.type`` to tell markup from text."""
     value = _get(container, key)
     if not isinstance(value, str):
@@ -122,17 +123,17 @@ def _text_of(container: Mapping[str, Any], key: str) -> Optional[str]:
 # ---- dates ----------------------------------------------------------------
 
 
-def _moment(parsed: Any) -> Optional[datetime]:
+def _moment(parsed: Any) -> datetime | None:
     """feedparser's ``*_parsed`` (a UTC ``struct_time``) as an aware datetime."""
     if not isinstance(parsed, time.struct_time):
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
 
-def iso(moment: Optional[datetime]) -> Optional[str]:
+def iso(moment: datetime | None) -> str | None:
     """``moment`` as RFC 3339 / ISO 8601 in UTC (``2024-01-02T09:00:00Z``)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
 
@@ -144,14 +145,14 @@ def parse_timestamp(value: str) -> datetime:
     """
     moment = datetime.fromisoformat(value.strip())
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 # ---- items ----------------------------------------------------------------
 
 
-def item_id(entry: Mapping[str, Any], link: Optional[str], title: Optional[str]) -> str:
+def item_id(entry: Mapping[str, Any], link: str | None, title: str | None) -> str:
     """The item's stable id.
 
     The entry's own identifier, as written in the feed, when it has one:
@@ -167,7 +168,7 @@ def item_id(entry: Mapping[str, Any], link: Optional[str], title: Optional[str])
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _author(entry: Mapping[str, Any]) -> Optional[str]:
+def _author(entry: Mapping[str, Any]) -> str | None:
     names = []
     for person in _get(entry, "authors") or []:
         name = _string(person, "name") or _string(person, "email")
@@ -178,8 +179,8 @@ def _author(entry: Mapping[str, Any]) -> Optional[str]:
     return _string(entry, "author")
 
 
-def _categories(entry: Mapping[str, Any]) -> List[str]:
-    found: List[str] = []
+def _categories(entry: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
     for tag in _get(entry, "tags") or []:
         name = _string(tag, "term") or _string(tag, "label")
         if name and name not in found:
@@ -187,7 +188,7 @@ def _categories(entry: Mapping[str, Any]) -> List[str]:
     return found
 
 
-def _content(entry: Mapping[str, Any], base: str) -> Optional[str]:
+def _content(entry: Mapping[str, Any], base: str) -> str | None:
     """The first non-blank content; in HTML, relative URLs made absolute
     against the content's ``xml:base`` (if any) and the feed's URL."""
     for part in _get(entry, "content") or []:
@@ -202,7 +203,7 @@ def _content(entry: Mapping[str, Any], base: str) -> Optional[str]:
     return None
 
 
-def _absolute(base: str, link: Optional[str]) -> Optional[str]:
+def _absolute(base: str, link: str | None) -> str | None:
     """``link`` resolved against ``base``; ``None`` when there is none or its
     scheme is not one feedparser deems safe (``javascript:``, ``data:``...)."""
     return (make_safe_absolute_uri(base, link) or None) if link else None
@@ -212,7 +213,7 @@ def _is_link_like(value: str) -> bool:
     return urlsplit(value).scheme.lower() in ("http", "https") or value.startswith("/")
 
 
-def _link(entry: Mapping[str, Any], base: str) -> Optional[str]:
+def _link(entry: Mapping[str, Any], base: str) -> str | None:
     """The item's link, absolute; ``None`` for none, for a scheme that is
     not safe (``javascript:``), and for a guid that only claims to be a link
     (RSS 2.0 guids are permalinks unless ``isPermaLink="false"``, and many
@@ -225,7 +226,7 @@ def _link(entry: Mapping[str, Any], base: str) -> Optional[str]:
     return _absolute(base, link)
 
 
-def normalise_item(entry: Mapping[str, Any], base: str, inherited_author: Optional[str]) -> ItemData:
+def normalise_item(entry: Mapping[str, Any], base: str, inherited_author: str | None) -> ItemData:
     """One feed entry in the shape of the ``item`` schema; ``base`` is the feed's URL."""
     title = _text_of(entry, "title")
     return {
@@ -249,7 +250,7 @@ def _looks_like_html(text: str) -> bool:
     return "<!doctype html" in head or "<html" in head
 
 
-def _kind(version: str) -> Optional[str]:
+def _kind(version: str) -> str | None:
     if version.startswith("atom"):
         return "atom"
     if version.startswith("rss"):
@@ -295,8 +296,8 @@ def parse_feed(body: Any, url: str, content_type: str = "") -> Feed:
     updated_at = _moment(_get(channel, "updated_parsed")) or _moment(_get(channel, "published_parsed"))
     inherited = _author(channel) if kind == "atom" else None  # RFC 4287 4.2.1: entries inherit the feed's author
 
-    items: List[ItemData] = []
-    timestamps: List[Optional[datetime]] = []
+    items: list[ItemData] = []
+    timestamps: list[datetime | None] = []
     seen = set()
     for entry in _get(parsed, "entries") or []:
         item = normalise_item(entry, url, inherited)

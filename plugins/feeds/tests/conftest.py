@@ -20,46 +20,46 @@ fixtures: every plugin's tests run in one pytest session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from autohive_integrations_sdk import ExecutionContext
 
 from apiary.testing import host_with_upstreams, origin_of
+from autohive_integrations_sdk import ExecutionContext
 
 FEEDS_ORIGIN = "https://feeds.example.com"
 DATA = Path(__file__).parent / "feeds_data"
-MANY_NEWEST = datetime(2024, 6, 30, 12, 0, tzinfo=timezone.utc)
+MANY_NEWEST = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 
 
 @dataclass
 class LiveItem:
-    guid: Optional[str]
+    guid: str | None
     title: str
-    published: Optional[datetime]
-    link: Optional[str] = None
+    published: datetime | None
+    link: str | None = None
 
 
 @dataclass
 class FakeFeeds:
-    live: List[LiveItem] = field(default_factory=list)
-    live_updated: Optional[datetime] = None  # the channel's lastBuildDate
-    requests: List[Dict[str, Any]] = field(default_factory=list)
+    live: list[LiveItem] = field(default_factory=list)
+    live_updated: datetime | None = None  # the channel's lastBuildDate
+    requests: list[dict[str, Any]] = field(default_factory=list)
 
     def publish(
-        self, guid: Optional[str], title: str, published: Optional[datetime], link: Optional[str] = None
+        self, guid: str | None, title: str, published: datetime | None, link: str | None = None
     ) -> None:
         """Put an item at the top of ``/live.xml`` (feeds list newest first)."""
         self.live.insert(0, LiveItem(guid, title, published, link))
 
 
-def _rss(title: str, items: List[LiveItem], updated: Optional[datetime]) -> str:
+def _rss(title: str, items: list[LiveItem], updated: datetime | None) -> str:
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<rss version="2.0"><channel>',
@@ -82,14 +82,14 @@ def _rss(title: str, items: List[LiveItem], updated: Optional[datetime]) -> str:
     return "\n".join(parts)
 
 
-def many_items() -> List[LiveItem]:
+def many_items() -> list[LiveItem]:
     return [
         LiveItem(f"many-{n:03d}", f"Generated item {n}", MANY_NEWEST - timedelta(hours=n)) for n in range(250)
     ]
 
 
 def _app(fakes: FakeFeeds) -> web.Application:
-    def file(name: str, content_type: str, charset: Optional[str] = "utf-8"):
+    def file(name: str, content_type: str, charset: str | None = "utf-8"):
         async def handler(request: web.Request) -> web.Response:
             body = (DATA / name).read_bytes()
             header = f"{content_type}; charset={charset}" if charset else content_type
@@ -167,7 +167,7 @@ def poll_feed(feeds_host):
     trigger API yet); ``path`` is on https://feeds.example.com."""
     integration = feeds_host.registry.load(feeds_host.registry.get("feeds"))
 
-    async def poll(path: str, last_poll_ts: Optional[str], inputs: Optional[Dict[str, Any]] = None):
+    async def poll(path: str, last_poll_ts: str | None, inputs: dict[str, Any] | None = None):
         async with ExecutionContext(session=feeds_host._pool.session) as context:
             return await integration.execute_polling_trigger(
                 "new_items", inputs if inputs is not None else {"url": FEEDS_ORIGIN + path}, last_poll_ts, context

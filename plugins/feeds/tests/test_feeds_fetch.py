@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
+
 from autohive_integrations_sdk import ResultType
 
 URL = "https://feeds.example.com"
@@ -14,7 +15,7 @@ ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
 def hashed_id(link: str, title: str) -> str:
-    return "sha256:" + hashlib.sha256(f"{link}\n{title}".encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(f"{link}\n{title}".encode()).hexdigest()
 
 
 async def fetch(host, path: str, **inputs):

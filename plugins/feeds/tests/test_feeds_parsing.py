@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -146,11 +146,11 @@ def test_html_to_text():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2024-05-01T12:30:00Z", datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)),
-        ("2024-05-01T14:30:00+02:00", datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)),
-        ("2024-05-01T12:30:00.250000Z", datetime(2024, 5, 1, 12, 30, 0, 250000, tzinfo=timezone.utc)),
-        ("2024-05-01T12:30:00", datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)),
-        ("2024-05-01", datetime(2024, 5, 1, tzinfo=timezone.utc)),
+        ("2024-05-01T12:30:00Z", datetime(2024, 5, 1, 12, 30, tzinfo=UTC)),
+        ("2024-05-01T14:30:00+02:00", datetime(2024, 5, 1, 12, 30, tzinfo=UTC)),
+        ("2024-05-01T12:30:00.250000Z", datetime(2024, 5, 1, 12, 30, 0, 250000, tzinfo=UTC)),
+        ("2024-05-01T12:30:00", datetime(2024, 5, 1, 12, 30, tzinfo=UTC)),
+        ("2024-05-01", datetime(2024, 5, 1, tzinfo=UTC)),
     ],
 )
 def test_parse_timestamp(text, expected):

@@ -6,16 +6,16 @@ output schema."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from autohive_integrations_sdk import ExecutionContext, HTTPError, ResultType, ValidationError
 
 from apiary.testing import origin_of
+from autohive_integrations_sdk import ExecutionContext, HTTPError, ResultType, ValidationError
 
 
 def at(hour: int, minute: int = 0) -> datetime:
-    return datetime(2024, 5, 1, hour, minute, tzinfo=timezone.utc)
+    return datetime(2024, 5, 1, hour, minute, tzinfo=UTC)
 
 
 def ids(records):

@@ -14,7 +14,7 @@ Failure policy (also in the README):
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from autohive_integrations_sdk import (
     ActionHandler,
@@ -36,7 +36,7 @@ DEFAULT_PER_PAGE = 30
 DEFAULT_MAX_PAGES = 10
 
 
-def _paging(inputs: Dict[str, Any]) -> Dict[str, int]:
+def _paging(inputs: dict[str, Any]) -> dict[str, int]:
     limit = inputs.get("limit", DEFAULT_LIMIT)
     return {
         "limit": limit,
@@ -45,17 +45,17 @@ def _paging(inputs: Dict[str, Any]) -> Dict[str, int]:
     }
 
 
-def _pick(inputs: Dict[str, Any], *names: str) -> Dict[str, Any]:
+def _pick(inputs: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: inputs[name] for name in names if name in inputs}
 
 
-def _listing(key: str, items: list, has_more: bool) -> Dict[str, Any]:
+def _listing(key: str, items: list, has_more: bool) -> dict[str, Any]:
     return {key: items, "count": len(items), "has_more": has_more}
 
 
 @integration.action("list_repositories")
 class ListRepositories(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext):
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext):
         paging = _paging(inputs)
         owner = inputs.get("owner")
         url = path("users", owner, "repos") if owner else path("user", "repos")
@@ -71,10 +71,10 @@ class ListRepositories(ActionHandler):
 
 @integration.action("list_issues")
 class ListIssues(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext):
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext):
         paging = _paging(inputs)
         owner, repo = inputs["owner"], inputs["repo"]
-        params: Dict[str, Any] = {
+        params: dict[str, Any] = {
             "state": inputs.get("state", "open"),
             **_pick(inputs, "assignee", "creator", "since", "sort", "direction"),
             "per_page": paging["per_page"],
@@ -101,7 +101,7 @@ class ListIssues(ActionHandler):
 
 @integration.action("get_issue")
 class GetIssue(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext):
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext):
         owner, repo, number = inputs["owner"], inputs["repo"], inputs["issue_number"]
         try:
             response = await github_fetch(context, path("repos", owner, repo, "issues", number))
@@ -112,7 +112,7 @@ class GetIssue(ActionHandler):
 
 @integration.action("create_issue")
 class CreateIssue(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext):
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext):
         owner, repo = inputs["owner"], inputs["repo"]
         body = _pick(inputs, "title", "body", "labels", "assignees", "milestone")
         try:
@@ -124,7 +124,7 @@ class CreateIssue(ActionHandler):
 
 @integration.action("comment_on_issue")
 class CommentOnIssue(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext):
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext):
         owner, repo, number = inputs["owner"], inputs["repo"], inputs["issue_number"]
         url = path("repos", owner, repo, "issues", number, "comments")
         try:
@@ -136,7 +136,7 @@ class CommentOnIssue(ActionHandler):
 
 @integration.action("search_issues")
 class SearchIssues(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext):
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext):
         paging = _paging(inputs)
         params = {"q": inputs["q"], **_pick(inputs, "sort", "order"), "per_page": paging["per_page"]}
         try:

@@ -8,8 +8,8 @@ version and the bearer token of the call.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from autohive_integrations_sdk import ActionError, ExecutionContext, FetchResponse, HTTPError, RateLimitError
@@ -25,7 +25,7 @@ HARD_MAX_PAGES = 10
 DEFAULT_RETRY_AFTER = 60
 
 
-def access_token(auth: Any) -> Optional[str]:
+def access_token(auth: Any) -> str | None:
     """The token from wrapped auth (``{"auth_type", "credentials": {...}}``)
     or flat auth (``{"access_token": ...}``)."""
     if not isinstance(auth, Mapping):
@@ -36,7 +36,7 @@ def access_token(auth: Any) -> Optional[str]:
     return token if isinstance(token, str) and token else None
 
 
-def request_headers(context: ExecutionContext) -> Dict[str, str]:
+def request_headers(context: ExecutionContext) -> dict[str, str]:
     headers = {
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": API_VERSION,
@@ -65,7 +65,7 @@ async def github_fetch(
     url: str,
     *,
     method: str = "GET",
-    params: Optional[Dict[str, Any]] = None,
+    params: dict[str, Any] | None = None,
     json: Any = None,
 ) -> FetchResponse:
     """One GitHub request. Non-2xx raises ``HTTPError``; 429, and 403 whose
@@ -101,7 +101,7 @@ def upstream_message(error: HTTPError) -> str:
     return f"{message} ({'; '.join(parts)})" if parts else message
 
 
-def expected_failure(error: HTTPError, what: Optional[str]) -> ActionError:
+def expected_failure(error: HTTPError, what: str | None) -> ActionError:
     """The ``ActionError`` for a failure caused by the inputs, or re-raise.
 
     404 and 410 mean ``what`` (the resource the inputs name; ``None`` when
@@ -125,7 +125,7 @@ _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _PARAM = re.compile(r';\s*([^\s=;,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^\s;,]*))?')
 
 
-def header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
+def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
     """The value of header ``name`` in a plain dict, whatever the keys' case."""
     lowered = name.lower()
     for key, value in (headers or {}).items():
@@ -134,14 +134,14 @@ def header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
     return None
 
 
-def parse_link_header(value: Optional[str]) -> Dict[str, str]:
+def parse_link_header(value: str | None) -> dict[str, str]:
     """``{rel: url}`` from an RFC 8288 ``Link`` header.
 
     Tolerates any spacing, quoted or bare ``rel`` values, several relations
     in one ``rel`` (``rel="next last"``), other parameters, commas inside
     URLs and relation names in any case. The first link of a relation wins.
     """
-    links: Dict[str, str] = {}
+    links: dict[str, str] = {}
     for match in _LINK.finditer(value or ""):
         url, rest = match.group(1).strip(), match.group(2)
         for param in _PARAM.finditer(rest):
@@ -161,13 +161,13 @@ def _same_origin(url: str) -> bool:
 async def paginate(
     context: ExecutionContext,
     url: str,
-    params: Dict[str, Any],
+    params: dict[str, Any],
     *,
     limit: int,
     max_pages: int,
-    items_of: Callable[[Any], List[Any]] = lambda data: data if isinstance(data, list) else [],
+    items_of: Callable[[Any], list[Any]] = lambda data: data if isinstance(data, list) else [],
     keep: Callable[[Mapping[str, Any]], bool] = lambda item: True,
-) -> Tuple[List[Mapping[str, Any]], bool, Any]:
+) -> tuple[list[Mapping[str, Any]], bool, Any]:
     """Read a list, following ``rel="next"`` links, until ``limit`` items are
     kept or ``max_pages`` pages (never more than ``HARD_MAX_PAGES``) are read.
 
@@ -175,11 +175,11 @@ async def paginate(
     sent elsewhere) and never twice. Returns the items, whether more exist
     beyond what was returned, and the first page's decoded body.
     """
-    kept: List[Mapping[str, Any]] = []
+    kept: list[Mapping[str, Any]] = []
     seen = set()
     first_page: Any = None
-    next_url: Optional[str] = url
-    page_params: Optional[Dict[str, Any]] = params
+    next_url: str | None = url
+    page_params: dict[str, Any] | None = params
     for _ in range(min(max_pages, HARD_MAX_PAGES)):
         seen.add(next_url)
         response = await github_fetch(context, next_url, params=page_params)

@@ -8,16 +8,16 @@ names), with ``null`` where GitHub may omit a value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 
-def _login(value: Any) -> Optional[str]:
+def _login(value: Any) -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("login"), str):
         return value["login"]
     return None
 
 
-def _text(value: Any) -> Optional[str]:
+def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
@@ -25,7 +25,7 @@ def _int(value: Any, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _names(values: Any, key: str) -> List[str]:
+def _names(values: Any, key: str) -> list[str]:
     """Names from a list of objects (or bare strings, as labels may be)."""
     names = []
     for value in values if isinstance(values, list) else []:
@@ -36,7 +36,7 @@ def _names(values: Any, key: str) -> List[str]:
     return names
 
 
-def repository_of(repository_url: Any) -> Optional[str]:
+def repository_of(repository_url: Any) -> str | None:
     """``owner/name`` from an API URL like ``https://api.github.com/repos/owner/name``."""
     if not isinstance(repository_url, str) or "/repos/" not in repository_url:
         return None
@@ -44,10 +44,10 @@ def repository_of(repository_url: Any) -> Optional[str]:
     return "/".join(parts[:2]) if len(parts) >= 2 else None
 
 
-def issue(raw: Mapping[str, Any], *, with_body: bool = False) -> Dict[str, Any]:
+def issue(raw: Mapping[str, Any], *, with_body: bool = False) -> dict[str, Any]:
     """An issue (or a pull request seen through the issues API)."""
     milestone = raw.get("milestone")
-    shaped: Dict[str, Any] = {
+    shaped: dict[str, Any] = {
         "id": _int(raw.get("id")),
         "number": _int(raw.get("number")),
         "title": _text(raw.get("title")) or "",
@@ -71,7 +71,7 @@ def issue(raw: Mapping[str, Any], *, with_body: bool = False) -> Dict[str, Any]:
     return shaped
 
 
-def repository(raw: Mapping[str, Any]) -> Dict[str, Any]:
+def repository(raw: Mapping[str, Any]) -> dict[str, Any]:
     topics = raw.get("topics")
     return {
         "id": _int(raw.get("id")),
@@ -95,7 +95,7 @@ def repository(raw: Mapping[str, Any]) -> Dict[str, Any]:
     }
 
 
-def comment(raw: Mapping[str, Any], issue_number: int) -> Dict[str, Any]:
+def comment(raw: Mapping[str, Any], issue_number: int) -> dict[str, Any]:
     return {
         "id": _int(raw.get("id")),
         "issue_number": issue_number,

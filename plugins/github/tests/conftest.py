@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
 from apiary import EntryPointSource
 from apiary.testing import host_with_upstreams, origin_of
 
@@ -32,7 +33,7 @@ REPO_ID = 1296269
 # ---- recorded-style payloads --------------------------------------------------
 
 
-def _user(login: str, user_id: int, kind: str = "User") -> Dict[str, Any]:
+def _user(login: str, user_id: int, kind: str = "User") -> dict[str, Any]:
     return {
         "login": login,
         "id": user_id,
@@ -65,7 +66,7 @@ PROFILE = {
 }
 
 
-def _repo(owner: Dict[str, Any], name: str, repo_id: int, **extra: Any) -> Dict[str, Any]:
+def _repo(owner: dict[str, Any], name: str, repo_id: int, **extra: Any) -> dict[str, Any]:
     full = f"{owner['login']}/{name}"
     return {
         "id": repo_id,
@@ -107,7 +108,7 @@ LABELS = {
 }
 
 
-def _issue(owner: str, repo: str, number: int, title: str, **extra: Any) -> Dict[str, Any]:
+def _issue(owner: str, repo: str, number: int, title: str, **extra: Any) -> dict[str, Any]:
     full = f"{owner}/{repo}"
     labels = [LABELS[name] for name in extra.pop("labels", [])]
     assignees = extra.pop("assignees", [])
@@ -143,10 +144,10 @@ def _issue(owner: str, repo: str, number: int, title: str, **extra: Any) -> Dict
     return issue
 
 
-def _hello_world_issues() -> List[Dict[str, Any]]:
+def _hello_world_issues() -> list[dict[str, Any]]:
     issues = []
     for number in range(1, 8):
-        extra: Dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         if number in (1, 3, 5):
             extra["labels"] = ["bug"]
         if number == 3:
@@ -169,32 +170,32 @@ def _hello_world_issues() -> List[Dict[str, Any]]:
 class Seen:
     method: str
     path: str
-    query: Dict[str, str]
-    headers: Dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
     body: Any
 
 
 @dataclass
 class FakeGitHub:
-    server: Optional[TestServer] = None
-    requests: List[Seen] = field(default_factory=list)
-    user_repos: List[Dict[str, Any]] = field(default_factory=list)
-    owner_repos: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
-    issues: Dict[Tuple[str, str], List[Dict[str, Any]]] = field(default_factory=dict)
-    created_issues: List[Dict[str, Any]] = field(default_factory=list)
-    comments: List[Dict[str, Any]] = field(default_factory=list)
-    failures: Dict[str, Tuple[int, Any, Dict[str, str]]] = field(default_factory=dict)
+    server: TestServer | None = None
+    requests: list[Seen] = field(default_factory=list)
+    user_repos: list[dict[str, Any]] = field(default_factory=list)
+    owner_repos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    issues: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    created_issues: list[dict[str, Any]] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, tuple[int, Any, dict[str, str]]] = field(default_factory=dict)
     # How Link headers are written: "github" as GitHub does, "loose" with
     # bare rel values, odd spacing and extra parameters holding commas.
     link_style: str = "github"
     # When set, rel="next" links point at this origin instead of GitHub's.
     next_origin: str = API
 
-    def fail(self, path: str, status: int, body: Any = None, headers: Optional[Dict[str, str]] = None) -> None:
+    def fail(self, path: str, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         """Answer every request for ``path`` with ``status``."""
         self.failures[path] = (status, body if body is not None else {"message": f"status {status}"}, headers or {})
 
-    def seen(self, path: str, method: Optional[str] = None) -> List[Seen]:
+    def seen(self, path: str, method: str | None = None) -> list[Seen]:
         return [r for r in self.requests if r.path == path and (method is None or r.method == method)]
 
 
@@ -203,7 +204,7 @@ def _error(status: int, message: str, **extra: Any) -> web.Response:
     return web.json_response(body, status=status)
 
 
-def _paginated(request: web.Request, fake: FakeGitHub, items: List[Any], link_path: str, wrap=None) -> web.Response:
+def _paginated(request: web.Request, fake: FakeGitHub, items: list[Any], link_path: str, wrap=None) -> web.Response:
     per_page = max(1, min(100, int(request.query.get("per_page", 30))))
     page = max(1, int(request.query.get("page", 1)))
     last = max(1, -(-len(items) // per_page))
@@ -249,7 +250,7 @@ def _app(fake: FakeGitHub) -> web.Application:
         request[_JSON] = body
         return await handler(request)
 
-    def repo_issues(owner: str, repo: str) -> Optional[List[Dict[str, Any]]]:
+    def repo_issues(owner: str, repo: str) -> list[dict[str, Any]] | None:
         return fake.issues.get((owner.lower(), repo.lower()))
 
     async def user(request: web.Request) -> web.Response:
@@ -270,7 +271,7 @@ def _app(fake: FakeGitHub) -> web.Application:
             return _error(404, "Not Found")
         return _paginated(request, fake, fake.owner_repos[owner], f"/users/{owner}/repos")
 
-    def filtered(request: web.Request, issues: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def filtered(request: web.Request, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
         state = request.query.get("state", "open")
         if state != "all":
             issues = [i for i in issues if i["state"] == state]
@@ -427,7 +428,7 @@ def make_host(github):
     """``async with make_host(config) as host``: a real host (more host
     config optional) whose requests for https://api.github.com go to the fake."""
 
-    def make(config: Optional[Dict[str, Any]] = None):
+    def make(config: dict[str, Any] | None = None):
         return host_with_upstreams({API: origin_of(github.server)}, config=config, sources=[_GitHubOnly()])
 
     return make
@@ -448,7 +449,7 @@ def auth():
 def call(host, auth):
     """``await call(action, inputs)`` through the host with the fake's token."""
 
-    async def run(action: str, inputs: Dict[str, Any], **kwargs: Any):
+    async def run(action: str, inputs: dict[str, Any], **kwargs: Any):
         kwargs.setdefault("auth", auth)
         return await host.call("github", action, inputs, **kwargs)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from apiary._loading.checks import check_record
-from apiary_github.api import USER_AGENT
 from apiary import EntryPointSource
+from apiary._loading.checks import check_record
 from apiary._loading.registry import Registry
+from apiary_github.api import USER_AGENT
 
 ACTIONS = {"list_repositories", "get_issue", "list_issues", "create_issue", "comment_on_issue", "search_issues"}
 

@@ -4,6 +4,7 @@ and ``max_pages``, through the host against the fake, plus the Link parser."""
 from __future__ import annotations
 
 import pytest
+
 from apiary_github.api import HARD_MAX_PAGES, header, paginate, parse_link_header
 from autohive_integrations_sdk import FetchResponse
 

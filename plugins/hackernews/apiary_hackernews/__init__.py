@@ -14,10 +14,11 @@ them as ``upstream_error`` results with the status (and ``retry_after``).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from autohive_integrations_sdk import ActionError, ActionHandler, ActionResult, Integration
 
@@ -47,7 +48,7 @@ async def _get(context: Any, path: str) -> Any:
     return response.data
 
 
-async def _get_item(context: Any, item_id: int) -> Optional[Dict[str, Any]]:
+async def _get_item(context: Any, item_id: int) -> dict[str, Any] | None:
     """One item, or ``None`` when HN has none by that id."""
     data = await _get(context, f"item/{item_id}.json")
     if data is None:
@@ -57,7 +58,7 @@ async def _get_item(context: Any, item_id: int) -> Optional[Dict[str, Any]]:
     return data
 
 
-async def _gather_bounded(calls: Sequence[Callable[[], Awaitable[Any]]], limit: int = MAX_PARALLEL) -> List[Any]:
+async def _gather_bounded(calls: Sequence[Callable[[], Awaitable[Any]]], limit: int = MAX_PARALLEL) -> list[Any]:
     """Run ``calls`` concurrently, at most ``limit`` at a time, results in order.
 
     Every call finishes (or is cancelled with us) before this returns, so no
@@ -80,15 +81,15 @@ async def _first_live(
     context: Any,
     ids: Sequence[int],
     wanted: int,
-    keep: Callable[[Optional[Dict[str, Any]]], bool],
-) -> Tuple[List[Tuple[int, Dict[str, Any]]], int]:
+    keep: Callable[[dict[str, Any] | None], bool],
+) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     """The first ``wanted`` items among ``ids`` that ``keep`` accepts.
 
     Fetched in rounds of exactly as many as are still missing, so nothing is
     fetched beyond ``wanted`` unless an item had to be skipped. Returns
     ``(index in ids, item)`` pairs in order, and how many ids were consumed.
     """
-    found: List[Tuple[int, Dict[str, Any]]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     position = 0
     while len(found) < wanted and position < len(ids):
         batch = ids[position : position + wanted - len(found)]
@@ -103,29 +104,29 @@ async def _first_live(
 # ---- normalising -------------------------------------------------------------
 
 
-def _is_live(item: Optional[Dict[str, Any]]) -> bool:
+def _is_live(item: dict[str, Any] | None) -> bool:
     return isinstance(item, dict) and not item.get("deleted") and not item.get("dead")
 
 
-def _int(value: Any) -> Optional[int]:
+def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _iso_time(value: Any) -> Optional[str]:
+def _iso_time(value: Any) -> str | None:
     """HN's Unix seconds as ``2024-05-01T14:03:12Z``."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
     try:
-        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         return None
 
 
-def _str(value: Any) -> Optional[str]:
+def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _kids(item: Dict[str, Any]) -> List[int]:
+def _kids(item: dict[str, Any]) -> list[int]:
     kids = item.get("kids")
     return [kid for kid in kids if _int(kid) is not None and kid > 0] if isinstance(kids, list) else []
 
@@ -145,11 +146,11 @@ class _TextExtractor(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: List[str] = []
-        self._href: Optional[str] = None
-        self._link_text: List[str] = []
+        self.parts: list[str] = []
+        self._href: str | None = None
+        self._link_text: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "p":
             self.parts.append("\n\n")
         elif tag == "br":
@@ -189,14 +190,14 @@ def html_to_text(html: str) -> str:
     return parser.text()
 
 
-def _text(value: Any, text_format: str) -> Optional[str]:
+def _text(value: Any, text_format: str) -> str | None:
     value = _str(value)
     if value is None or text_format == "html":
         return value
     return html_to_text(value) or None
 
 
-def _story(item: Dict[str, Any]) -> Dict[str, Any]:
+def _story(item: dict[str, Any]) -> dict[str, Any]:
     item_id = item["id"]
     return {
         "id": item_id,
@@ -211,7 +212,7 @@ def _story(item: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def _comment(item: Dict[str, Any], text_format: str) -> Dict[str, Any]:
+def _comment(item: dict[str, Any], text_format: str) -> dict[str, Any]:
     return {
         "id": item["id"],
         "by": _str(item.get("by")),
@@ -224,7 +225,7 @@ def _comment(item: Dict[str, Any], text_format: str) -> Dict[str, Any]:
     }
 
 
-def _item(item: Dict[str, Any], text_format: str) -> Dict[str, Any]:
+def _item(item: dict[str, Any], text_format: str) -> dict[str, Any]:
     kind = item["type"]
     parts = item.get("parts")
     descendants = _int(item.get("descendants"))
@@ -249,13 +250,13 @@ def _item(item: Dict[str, Any], text_format: str) -> Dict[str, Any]:
     }
 
 
-def _is_live_comment(item: Optional[Dict[str, Any]]) -> bool:
+def _is_live_comment(item: dict[str, Any] | None) -> bool:
     return _is_live(item) and item.get("type") == "comment" and _int(item.get("id")) is not None and _int(
         item.get("parent")
     ) is not None
 
 
-def _is_live_story(item: Optional[Dict[str, Any]]) -> bool:
+def _is_live_story(item: dict[str, Any] | None) -> bool:
     return _is_live(item) and item.get("type") in STORY_TYPES and _int(item.get("id")) is not None
 
 
@@ -267,7 +268,7 @@ class _StoryList(ActionHandler):
 
     feed = ""
 
-    async def execute(self, inputs: Dict[str, Any], context: Any) -> Any:
+    async def execute(self, inputs: dict[str, Any], context: Any) -> Any:
         limit = int(inputs.get("limit", 10))
         path = f"{self.feed}stories.json"
         ids = await _get(context, path)
@@ -298,12 +299,12 @@ class BestStories(_StoryList):
 
 async def comment_tree(
     context: Any,
-    root: Dict[str, Any],
-    root_kids: List[int],
+    root: dict[str, Any],
+    root_kids: list[int],
     max_depth: int,
     max_comments: int,
     text_format: str,
-) -> Tuple[int, bool]:
+) -> tuple[int, bool]:
     """Fill ``root["comments"]`` breadth-first; return (comments, truncated).
 
     Level by level: the candidates of a level are the kids of the comments
@@ -312,7 +313,7 @@ async def comment_tree(
     dead and missing comments are skipped with their replies. ``truncated``
     is True when a level or a candidate was left unread.
     """
-    frontier: List[Tuple[Dict[str, Any], List[int]]] = [(root, root_kids)]
+    frontier: list[tuple[dict[str, Any], list[int]]] = [(root, root_kids)]
     returned, truncated = 0, False
     for _depth in range(max_depth):
         candidates = [(parent, kid) for parent, kids in frontier for kid in kids]
@@ -336,7 +337,7 @@ async def comment_tree(
 
 @integration.action("get_item")
 class GetItem(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: Any) -> Any:
+    async def execute(self, inputs: dict[str, Any], context: Any) -> Any:
         item_id = int(inputs["id"])
         max_depth = int(inputs.get("max_depth", 2))
         max_comments = int(inputs.get("max_comments", 50))
@@ -366,7 +367,7 @@ class GetItem(ActionHandler):
 
 @integration.action("get_user")
 class GetUser(ActionHandler):
-    async def execute(self, inputs: Dict[str, Any], context: Any) -> Any:
+    async def execute(self, inputs: dict[str, Any], context: Any) -> Any:
         username = inputs["username"]
         max_submissions = int(inputs.get("max_submissions", 10))
         text_format = inputs.get("text_format", "text")

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,7 +33,7 @@ RECORDED = json.loads((Path(__file__).parent / "hn_recorded.json").read_text(enc
 GENERATED_IDS = range(40214000, 40214150)
 
 
-def _generated_story(item_id: int) -> Dict[str, Any]:
+def _generated_story(item_id: int) -> dict[str, Any]:
     n = item_id - GENERATED_IDS.start
     return {
         "by": f"user{n:03d}",
@@ -49,9 +49,9 @@ def _generated_story(item_id: int) -> Dict[str, Any]:
 
 @dataclass
 class FakeHackerNews:
-    server: Optional[TestServer] = None
-    requests: List[str] = field(default_factory=list)
-    failures: Dict[str, Tuple[int, Dict[str, str], Any]] = field(default_factory=dict)
+    server: TestServer | None = None
+    requests: list[str] = field(default_factory=list)
+    failures: dict[str, tuple[int, dict[str, str], Any]] = field(default_factory=dict)
     in_flight: int = 0
     max_in_flight: int = 0
 
@@ -59,11 +59,11 @@ class FakeHackerNews:
     def origin(self) -> str:
         return origin_of(self.server)
 
-    def fail(self, path: str, status: int, body: Any = None, headers: Optional[Dict[str, str]] = None) -> None:
+    def fail(self, path: str, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         """Answer ``path`` (such as ``/v0/topstories.json``) with ``status``."""
         self.failures[path] = (status, headers or {}, body if body is not None else {"error": f"status {status}"})
 
-    def item_requests(self) -> List[int]:
+    def item_requests(self) -> list[int]:
         prefix = "/v0/item/"
         return [int(path[len(prefix) : -len(".json")]) for path in self.requests if path.startswith(prefix)]
 
@@ -121,7 +121,7 @@ async def host(hn):
         yield entered
 
 
-def _check_formats(schema: Any, data: Any, root: Dict[str, Any], where: str = "$") -> None:
+def _check_formats(schema: Any, data: Any, root: dict[str, Any], where: str = "$") -> None:
     """Assert the ``format`` of every string in ``data`` that its schema
     declares one for (jsonschema skips formats without extra packages)."""
     if not isinstance(schema, dict):

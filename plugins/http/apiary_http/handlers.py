@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from autohive_integrations_sdk import (
@@ -47,7 +47,7 @@ def _auth_problem(message: str, prop: str) -> ValidationError:
     return ValidationError(message, source="input", property=prop)
 
 
-def resolve_auth(auth: Any) -> Tuple[str, Mapping[str, Any]]:
+def resolve_auth(auth: Any) -> tuple[str, Mapping[str, Any]]:
     """The auth kind and the fields that go with it.
 
     ``auth`` is flat (``{"kind": "bearer", "token": ...}``, as passed to
@@ -61,7 +61,7 @@ def resolve_auth(auth: Any) -> Tuple[str, Mapping[str, Any]]:
     if not isinstance(auth, Mapping):
         return "none", {}
     fields: Mapping[str, Any] = auth
-    declared: Optional[str] = None
+    declared: str | None = None
     if isinstance(auth.get("credentials"), Mapping) and set(auth) <= {"auth_type", "credentials"}:
         fields = auth["credentials"]
         if auth.get("auth_type") is not None:
@@ -87,12 +87,12 @@ def resolve_auth(auth: Any) -> Tuple[str, Mapping[str, Any]]:
     return kind, fields
 
 
-def authorization(kind: str, fields: Mapping[str, Any]) -> Optional[str]:
+def authorization(kind: str, fields: Mapping[str, Any]) -> str | None:
     """The ``Authorization`` header value for ``kind``, ``None`` for none."""
     if kind == "bearer":
         return f"Bearer {fields['token']}"
     if kind == "basic":
-        pair = f"{fields['username']}:{fields['password']}".encode("utf-8")
+        pair = f"{fields['username']}:{fields['password']}".encode()
         return "Basic " + base64.b64encode(pair).decode("ascii")
     return None
 
@@ -108,17 +108,17 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def encode_query(query: Optional[Mapping[str, Any]]) -> str:
+def encode_query(query: Mapping[str, Any] | None) -> str:
     """``query`` as a percent-encoded query string (space as ``%20``);
     an array repeats its key once per item, an empty array sends nothing."""
-    pairs: List[Tuple[str, str]] = []
+    pairs: list[tuple[str, str]] = []
     for key, value in (query or {}).items():
         for item in value if isinstance(value, list) else [value]:
             pairs.append((key, _query_value(item)))
     return urlencode(pairs, quote_via=quote)
 
 
-def build_url(url: str, query: Optional[Mapping[str, Any]]) -> str:
+def build_url(url: str, query: Mapping[str, Any] | None) -> str:
     """``url`` with ``query`` appended to its own query, fragment dropped."""
     parts = urlsplit(url)
     extra = encode_query(query)
@@ -130,7 +130,7 @@ def _has_header(headers: Mapping[str, str], name: str) -> bool:
     return any(key.lower() == name for key in headers)
 
 
-def encode_body(inputs: Mapping[str, Any]) -> Tuple[Optional[bytes], Optional[str]]:
+def encode_body(inputs: Mapping[str, Any]) -> tuple[bytes | None, str | None]:
     """The body as bytes and its default ``Content-Type``; ``(None, None)`` without one."""
     if "json" in inputs:
         text = json.dumps(inputs["json"], ensure_ascii=False, separators=(",", ":"))
@@ -151,9 +151,9 @@ def _body(data: Any) -> Any:
 class Request(ActionHandler):
     """Send the request; return ``{status, ok, headers, body[, retry_after]}``."""
 
-    async def execute(self, inputs: Dict[str, Any], context: ExecutionContext) -> ActionResult:
+    async def execute(self, inputs: dict[str, Any], context: ExecutionContext) -> ActionResult:
         kind, fields = resolve_auth(context.auth)
-        headers: Dict[str, str] = dict(inputs.get("headers") or {})
+        headers: dict[str, str] = dict(inputs.get("headers") or {})
         if kind != "none" and _has_header(headers, "authorization"):
             raise ValidationError(
                 f"headers sets Authorization, but the integration's auth (kind {kind!r}) sets it; "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -34,7 +34,7 @@ API = "https://api.example.com"
 @dataclass
 class HttpFake:
     server: TestServer
-    seen: List[Dict[str, Any]] = field(default_factory=list)
+    seen: list[dict[str, Any]] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -43,7 +43,7 @@ class HttpFake:
 
 
 def _app(fake: HttpFake) -> web.Application:
-    async def snapshot(request: web.Request) -> Dict[str, Any]:
+    async def snapshot(request: web.Request) -> dict[str, Any]:
         body = await request.read()
         seen = {
             "method": request.method,
@@ -87,7 +87,7 @@ def _app(fake: HttpFake) -> web.Application:
         await snapshot(request)
         try:
             await asyncio.wait_for(fake.release.wait(), timeout=15)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         return web.json_response({"late": True})
 
@@ -125,7 +125,7 @@ async def http_host(http_fake):
 def call(http_host):
     """``await call(inputs, auth=...)``: the ``request`` action through the host."""
 
-    async def run(inputs: Dict[str, Any], **kwargs: Any):
+    async def run(inputs: dict[str, Any], **kwargs: Any):
         return await http_host.call("http", "request", inputs, **kwargs)
 
     return run
@@ -138,13 +138,14 @@ def output_of():
     import json
     from importlib.resources import files
 
-    from autohive_integrations_sdk import ResultType
     from jsonschema import Draft7Validator
+
+    from autohive_integrations_sdk import ResultType
 
     config = json.loads(files("apiary_http").joinpath("config.json").read_text(encoding="utf-8"))
     validator = Draft7Validator(config["actions"]["request"]["output_schema"])
 
-    def check(result) -> Dict[str, Any]:
+    def check(result) -> dict[str, Any]:
         assert result.type is ResultType.ACTION, result.result
         validator.validate(result.result.data)
         return result.result.data

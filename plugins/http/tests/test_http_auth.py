@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 
 import pytest
-from autohive_integrations_sdk import ResultType
 
 from apiary.testing import host_with_upstreams
+from autohive_integrations_sdk import ResultType
 
 API = "https://api.example.com"
 GET = {"method": "GET", "url": f"{API}/echo/me"}
@@ -16,7 +16,7 @@ SECRET = "s3cr3t-token-0451"
 
 
 def _basic(username: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode("utf-8")).decode("ascii")
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
 @pytest.mark.parametrize(

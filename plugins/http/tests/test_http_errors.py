@@ -4,6 +4,7 @@ with and without ``raise_for_status``, 429, timeouts."""
 from __future__ import annotations
 
 import pytest
+
 from autohive_integrations_sdk import ResultType
 
 API = "https://api.example.com"

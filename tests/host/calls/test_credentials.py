@@ -4,12 +4,11 @@ per integration and named account), or from a plugin ahead of the config."""
 from __future__ import annotations
 
 import pytest
-from autohive_integrations_sdk import ResultType
 
-from apiary import ConfigError, load_config, parse_config
-from apiary import CredentialsError
+from apiary import ConfigError, CredentialsError, load_config, parse_config
 from apiary._calls.credentials import ConfigCredentials, resolve_references
 from apiary.hooks import hookimpl
+from autohive_integrations_sdk import ResultType
 
 KEYED_ACCOUNTS = {
     "integrations": {

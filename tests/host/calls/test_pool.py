@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-from autohive_integrations_sdk import ResultType
 
+from autohive_integrations_sdk import ResultType
 
 # Cookies for IP-address hosts are refused by aiohttp's cookie jar (as by
 # browsers), so the cookie tests address the fake upstream as "localhost".
@@ -132,8 +132,7 @@ async def test_keep_alive_reuses_connections(make_host, fake_upstream):
 
 
 async def test_the_pool_is_closed_when_the_host_exits(fake_upstream):
-    from apiary import parse_config
-    from apiary import Host
+    from apiary import Host, parse_config
 
     from .._support import fixture_source
 

@@ -11,6 +11,8 @@ import json
 import sys
 
 import pytest
+
+from apiary import result_to_dict
 from autohive_integrations_sdk import (
     ActionError,
     ActionResult,
@@ -18,8 +20,6 @@ from autohive_integrations_sdk import (
     IntegrationResult,
     ResultType,
 )
-
-from apiary import result_to_dict
 
 from .._support import fixture_source
 
@@ -250,8 +250,7 @@ async def test_connected_account_failures_are_results(make_host):
 
 
 async def test_calls_need_an_entered_host():
-    from apiary import parse_config
-    from apiary import Host
+    from apiary import Host, parse_config
 
     host = Host(parse_config({}), sources=[fixture_source("echo")], load_plugin_entry_points=False)
     assert not host.is_open

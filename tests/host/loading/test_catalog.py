@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from apiary import parse_config
-from apiary import Host
+from apiary import Host, parse_config
 
 from .._support import PING_CODE, StaticSource, fixture_source, simple_config
 

@@ -8,11 +8,8 @@ import sys
 import importlib_metadata
 import pytest
 
-from apiary import Discovered, EntryPointSource
+from apiary import Discovered, EntryPointSource, Host, IntegrationState, parse_config
 from apiary._loading.discovery import ENTRY_POINT_GROUP, locate_config
-from apiary import Host
-from apiary import parse_config
-from apiary import IntegrationState
 from apiary._loading.registry import Registry
 
 from .._support import PLUGINS_DIR, fixture_source

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from apiary import ConfigError, load_config, parse_config
-from apiary import FolderSource
+from apiary import ConfigError, FolderSource, Host, load_config, parse_config
 from apiary._loading.folders import discover_folder, folder_id
-from apiary import Host
 from apiary._loading.isolation import NAMESPACE
 
 from .._support import simple_config

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from apiary import FolderSource, Host, parse_config
 from apiary._loading import isolation
-from apiary import parse_config
-from apiary import FolderSource
-from apiary import Host
 from apiary._loading.isolation import NAMESPACE, import_isolated, mount, unmount
 
 from .._support import PING_CODE, simple_config
@@ -106,6 +104,7 @@ def test_a_bare_module_of_the_same_name_elsewhere_is_neither_used_nor_replaced(t
 
 def test_installed_packages_and_the_sdk_resolve_normally(tmp_path):
     import aiohttp
+
     import autohive_integrations_sdk
 
     folder = write_tree(

@@ -12,13 +12,12 @@ import shutil
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
-from apiary.cli import main
 from apiary import PackagingError
 from apiary._loading.packaging import package_folder
+from apiary.cli import main
 
 FOLDERS = Path(__file__).parents[2] / "fixtures" / "folders"
 
@@ -29,17 +28,17 @@ def copy_fixture(tmp_path: Path, name: str = "weather", as_name: str = "") -> Pa
     return target
 
 
-def wheel_of(built: List[Path]) -> Path:
+def wheel_of(built: list[Path]) -> Path:
     [wheel] = [path for path in built if path.suffix == ".whl"]
     return wheel
 
 
-def sdist_of(built: List[Path]) -> Path:
+def sdist_of(built: list[Path]) -> Path:
     [sdist] = [path for path in built if path.name.endswith(".tar.gz")]
     return sdist
 
 
-def wheel_texts(wheel: Path) -> Dict[str, str]:
+def wheel_texts(wheel: Path) -> dict[str, str]:
     with zipfile.ZipFile(wheel) as archive:
         return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
 
@@ -49,7 +48,7 @@ def metadata(wheel: Path) -> email.message.Message:
     return email.message_from_string(text)
 
 
-def requires(folder: Path, tmp_path: Path, requirements: str) -> List[str]:
+def requires(folder: Path, tmp_path: Path, requirements: str) -> list[str]:
     (folder / "requirements.txt").write_text(requirements, encoding="utf-8")
     return metadata(wheel_of(package_folder(folder, tmp_path / "dist"))).get_all("Requires-Dist")
 

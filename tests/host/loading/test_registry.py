@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from autohive_integrations_sdk import Integration, ResultType
 
-from apiary import Discovered
-from apiary import LoadError, IntegrationState
+from apiary import Discovered, IntegrationState, LoadError
 from apiary._loading.registry import Registry
+from autohive_integrations_sdk import Integration, ResultType
 
 from .._support import PING_CODE, StaticSource, fixture_discovered, fixture_source, simple_config
 

@@ -9,12 +9,10 @@ import re
 
 import pytest
 
-from apiary import ConfigError, HostConfig, McpConfig, parse_config
-from apiary import Discovered
-from apiary import Host
+from apiary import ConfigError, Discovered, Host, HostConfig, McpConfig, parse_config
+from apiary._loading.registry import Registry
 from apiary.mcp import selection
 from apiary.mcp.tools import build_tools, is_selected, is_valid_name, tool_names, tools_table, unknown_entries
-from apiary._loading.registry import Registry
 
 from .._support import StaticSource, fixture_discovered, fixture_source
 

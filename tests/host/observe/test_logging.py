@@ -12,11 +12,11 @@ import json
 import logging
 
 import pytest
-from autohive_integrations_sdk import ResultType
 
-from apiary._observe import logs as apiary_logs
 from apiary import LoggingConfig
+from apiary._observe import logs as apiary_logs
 from apiary._observe.redaction import REDACTED, bind_secrets, redact, reset_secrets, scrub_text, secret_values
+from autohive_integrations_sdk import ResultType
 
 CANARY = "canary-7Hq2Zx9Lw4Pv"  # passed as auth by the caller
 ENV_CANARY = "canary-env-3Kd8Rt1Ys6"  # resolved from the host config's environment

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from apiary.web.openapi import openapi_document
 from apiary._faces.outcomes import outcome_for
+from apiary.web.openapi import openapi_document
 
 
 @pytest.mark.parametrize(
