@@ -140,7 +140,7 @@ class Notifier:
 
     def notify(self, hook: str, **kwargs: Any) -> list[tuple[str, BaseException]]:
         """Call ``hook`` on every plugin; return the ``(plugin, exception)`` failures."""
-        failures = []
+        failures: list[tuple[str, BaseException]] = []
         for plugin, function, argnames in self._implementations.get(hook, ()):
             try:
                 function(*[kwargs[name] for name in argnames])

@@ -13,7 +13,6 @@ Differences from the reference SDK, all behind the same API:
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import logging
 import time
@@ -23,7 +22,7 @@ from typing import Any, NamedTuple
 import aiohttp
 
 from . import _http
-from ._cookies import CallCookies, PerCallCookieJar, release_cookies, use_cookies
+from ._cookies import CallCookies, CookieRoute, PerCallCookieJar, release_cookies, use_cookies
 from ._errors import HTTPError, RateLimitError
 from ._results import FetchResponse
 
@@ -176,7 +175,7 @@ class ExecutionContext:
             if cookie_route is not None:
                 release_cookies(cookie_route)
 
-    def _route_cookies(self) -> contextvars.Token | None:
+    def _route_cookies(self) -> CookieRoute | None:
         """On a ``PerCallCookieJar`` session, send this context's cookies."""
         assert self._session is not None
         if not isinstance(self._session.cookie_jar, PerCallCookieJar):

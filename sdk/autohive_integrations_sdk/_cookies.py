@@ -73,10 +73,13 @@ class PerCallCookieJar(aiohttp.DummyCookieJar):
         return len(box.jar) if box is not None and box.jar is not None else 0
 
 
-def use_cookies(box: CallCookies) -> contextvars.Token:
+CookieRoute = contextvars.Token["CallCookies | None"]
+
+
+def use_cookies(box: CallCookies) -> CookieRoute:
     """Route ``PerCallCookieJar`` to ``box`` in the current context."""
     return _current.set(box)
 
 
-def release_cookies(token: contextvars.Token) -> None:
+def release_cookies(token: CookieRoute) -> None:
     _current.reset(token)

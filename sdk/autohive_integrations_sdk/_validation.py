@@ -139,7 +139,8 @@ def _pointed_property(error: jsonschema.ValidationError) -> str | None:
     property, the path of the property that is missing."""
     parts = list(error.path)
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [name for name in required if name not in error.instance]
         if missing:
             parts.append(missing[0])
     return _location(parts) or None

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from types import MappingProxyType
+from types import FrameType, MappingProxyType
 from typing import Any, TypeVar
 
 from . import _config, _validation
@@ -71,7 +71,7 @@ def _in_sdk(module_name: str) -> bool:
 
 def _caller_file() -> str | None:
     """``__file__`` of the first frame outside this SDK, if it has one."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and _in_sdk(frame.f_globals.get("__name__", "")):
         frame = frame.f_back
     return frame.f_globals.get("__file__") if frame is not None else None

@@ -52,4 +52,5 @@ class ConfigCredentials:
             raise CredentialsError(
                 f"integration {integration!r} has no account {account!r} in the host config (accounts: {known})"
             )
-        return resolve_references(table, f"integrations.{integration}.accounts.{name}", self._environ)
+        auth: dict[str, Any] = resolve_references(table, f"integrations.{integration}.accounts.{name}", self._environ)
+        return auth

@@ -21,7 +21,10 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("a Deadline guards the running task: create it inside one")
+        self._task = task
         self._expired = False
         self._handle = loop.call_at(loop.time() + seconds, self._expire)
 

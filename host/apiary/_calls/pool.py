@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -33,23 +32,32 @@ from .._config import PoolConfig
 from .._observe.logs import get_logger
 
 
-def _override(upstreams: Mapping[str, str]) -> Any:
+def _parts(url: URL) -> tuple[str, str, int | None]:
+    """An origin's scheme, host and explicit port."""
+    return url.scheme, url.host or "", url.explicit_port
+
+
+def _override(upstreams: Mapping[str, str]) -> aiohttp.ClientMiddlewareType:
     """aiohttp client middleware sending requests for an overridden origin
     to its replacement (redirect hops included)."""
-    targets = {origin: URL(target) for origin, target in upstreams.items()}
+    # Origins are normalised by the config (scheme://host[:port]), so each has a host.
+    targets = {origin: _parts(URL(target)) for origin, target in upstreams.items()}
     log = get_logger("apiary.pool")
 
-    async def override_upstream(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
+    async def override_upstream(
+        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
         original = request.url
         target = targets.get(str(original.origin()))
         if target is not None:
-            request.url = original.with_scheme(target.scheme).with_host(target.host).with_port(target.explicit_port)
+            scheme, host, port = target
+            request.url = original.with_scheme(scheme).with_host(host).with_port(port)
             request.headers["Host"] = request.url.raw_authority
             log.info(
                 "upstream_overridden",
                 method=request.method,
                 origin=str(original.origin()),
-                to=str(target),
+                to=upstreams[str(original.origin())],
                 path=original.path,
             )
         return await handler(request)

@@ -8,7 +8,7 @@ must be ``{ env = "VAR" }`` references.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,9 @@ def _boolean(value: Any, key: str) -> bool:
     return value
 
 
-def _choice(*choices: str):
+def _choice(*choices: str) -> Callable[[Any, str], str]:
     def check(value: Any, key: str) -> str:
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise ConfigError(f"{key}: expected one of {', '.join(choices)}, got {value!r}")
         return value
 
@@ -50,7 +50,10 @@ def _table(value: Any, key: str) -> Mapping[str, Any]:
     return value
 
 
-def _fields(table: Mapping[str, Any], key: str, checks: Mapping[str, Any]) -> dict[str, Any]:
+Check = Callable[[Any, str], Any]  # (value, dotted key) -> the value as the config holds it
+
+
+def _fields(table: Mapping[str, Any], key: str, checks: Mapping[str, Check]) -> dict[str, Any]:
     """Check each key of ``table`` with its function in ``checks``."""
     unknown = sorted(set(table) - set(checks))
     if unknown:
@@ -89,7 +92,7 @@ def _accounts(value: Any, key: str) -> dict[str, dict[str, Any]]:
     return {name: _account(inner, f"{key}.{name}") for name, inner in _table(value, key).items()}
 
 
-_INTEGRATION_KEYS = {
+_INTEGRATION_KEYS: Mapping[str, Check] = {
     "enabled": _boolean,
     "call_timeout": _positive_number,
     "per_integration": _positive_int,
@@ -119,7 +122,9 @@ def normalize_origin(value: Any, key: str) -> str:
         or parts.fragment
         or parts.username
     ):
-        raise ConfigError(f"{key}: expected an origin like 'https://api.example.com' or 'http://127.0.0.1:8081', got {value!r}")
+        raise ConfigError(
+            f"{key}: expected an origin like 'https://api.example.com' or 'http://127.0.0.1:8081', got {value!r}"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -177,7 +182,7 @@ def _upstreams(value: Any, key: str) -> dict[str, str]:
     }
 
 
-_SECTIONS = {
+_SECTIONS: Mapping[str, Mapping[str, Check]] = {
     "host": {"eager": _boolean, "call_timeout": _positive_number, "folders": _folders},
     "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
     "serve": {
@@ -213,7 +218,8 @@ def parse_config(
     base = base or HostConfig()
     unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: host, integrations, logging, mcp, pool, serve, upstreams)")
+        known = ", ".join(sorted([*_SECTIONS, "integrations", "upstreams"]))
+        raise ConfigError(f"{unknown[0]}: unknown section (known: {known})")
     sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
     integrations = dict(base.integrations)
     integrations.update(_integrations(data.get("integrations", {}), "integrations"))

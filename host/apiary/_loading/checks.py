@@ -31,7 +31,8 @@ class CheckReport:
 
 
 def _config_schema() -> Mapping[str, Any]:
-    return json.loads(defaults_file("integration.schema.json").read_text(encoding="utf-8"))
+    schema: Mapping[str, Any] = json.loads(defaults_file("integration.schema.json").read_text(encoding="utf-8"))
+    return schema
 
 
 def _location(path: Any) -> str:

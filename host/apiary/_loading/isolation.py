@@ -134,7 +134,8 @@ class _WithFolderBuiltins:
         super().exec_module(module)  # type: ignore[misc]
 
 
-class _IsolatedSourceLoader(_WithFolderBuiltins, importlib.machinery.SourceFileLoader):
+# typeshed's SourceFileLoader inherits two different source_to_code signatures.
+class _IsolatedSourceLoader(_WithFolderBuiltins, importlib.machinery.SourceFileLoader):  # type: ignore[misc]
     """Loads a folder's ``.py`` file."""
 
 
@@ -217,7 +218,8 @@ def unmount(key: str) -> None:
         folder = _mounted.pop(name, None)
         if folder is None:
             return
-        for module_name in [key for key in sys.modules if key == folder.package or key.startswith(folder.package + ".")]:
+        inside = [key for key in sys.modules if key == folder.package or key.startswith(folder.package + ".")]
+        for module_name in inside:
             del sys.modules[module_name]
         root = sys.modules.get(NAMESPACE)
         if root is not None and hasattr(root, name):

@@ -294,6 +294,6 @@ def _publish(files: list[Path], out: Path) -> list[Path]:
             path.unlink(missing_ok=True)
         raise PackagingError(f"cannot write to {out}: {error.strerror or error}") from None
     targets = [out / file.name for file in files]
-    for path, target in zip(staged, targets):
+    for path, target in zip(staged, targets, strict=True):
         os.replace(path, target)
     return targets

@@ -81,8 +81,9 @@ def _find_integration(module: Any, attribute: str | None) -> Integration:
         if not isinstance(value, Integration):
             raise LoadError(f"{module.__name__}:{attribute} is not an Integration")
         return value
-    if isinstance(getattr(module, "integration", None), Integration):
-        return module.integration
+    conventional = getattr(module, "integration", None)
+    if isinstance(conventional, Integration):
+        return conventional
     candidates = [value for value in vars(module).values() if isinstance(value, Integration)]
     if len(candidates) != 1:
         raise LoadError(
@@ -96,7 +97,9 @@ def _unimplemented(integration: Integration) -> list[str]:
     config = integration.config
     missing = [f"action {name!r}" for name in config.actions if name not in integration.action_handlers]
     missing += [
-        f"polling trigger {name!r}" for name in config.polling_triggers if name not in integration.polling_trigger_handlers
+        f"polling trigger {name!r}"
+        for name in config.polling_triggers
+        if name not in integration.polling_trigger_handlers
     ]
     return missing
 
@@ -159,9 +162,9 @@ class Registry:
             claims.setdefault(record.id, []).append(record)
         for integration_id, claimants in claims.items():
             if len(claimants) > 1:
-                sources = "; ".join(other.found.source + _from(other.found) for other in claimants)
+                where = "; ".join(other.found.source + _from(other.found) for other in claimants)
                 for record in claimants:
-                    record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {sources}")
+                    record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {where}")
         self._by_id = {integration_id: claimants[0] for integration_id, claimants in claims.items()}
 
     def get(self, integration_id: str) -> IntegrationRecord | None:

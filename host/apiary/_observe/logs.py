@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import IO, Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -46,7 +46,7 @@ def _name_logger(logger: Any, method_name: str, event_dict: MutableMapping[str, 
     return event_dict
 
 
-def _renderer(fmt: str, stream: IO[str]) -> Any:
+def _renderer(fmt: str, stream: TextIO) -> Any:
     if fmt == "auto":
         fmt = "console" if getattr(stream, "isatty", lambda: False)() else "json"
     if fmt == "console":
@@ -64,7 +64,7 @@ def _enrich() -> list[Any]:
     ]
 
 
-def configure(config: LoggingConfig | None = None, stream: IO[str] | None = None) -> None:
+def configure(config: LoggingConfig | None = None, stream: TextIO | None = None) -> None:
     """Route structlog and ``logging`` through one redacting pipeline.
 
     Calling it again replaces the previous set-up (tests point it at a

@@ -55,12 +55,12 @@ def secret_values(auth: Any) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
-def bind_secrets(secrets: Iterable[str]) -> contextvars.Token:
+def bind_secrets(secrets: Iterable[str]) -> contextvars.Token[tuple[str, ...]]:
     """Make ``secrets`` redacted from every log line of the current context."""
     return _call_secrets.set(tuple(secrets))
 
 
-def reset_secrets(token: contextvars.Token) -> None:
+def reset_secrets(token: contextvars.Token[tuple[str, ...]]) -> None:
     """Undo the ``bind_secrets`` that returned ``token``."""
     _call_secrets.reset(token)
 

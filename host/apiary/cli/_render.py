@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def table(headers: Sequence[str], rows: list[Sequence[str]], width: int = 0) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int = 0) -> str:
     """Left-aligned columns; the last column is cut to the terminal width."""
     width = width or shutil.get_terminal_size((120, 24)).columns
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers[:-1])]
@@ -16,7 +16,7 @@ def table(headers: Sequence[str], rows: list[Sequence[str]], width: int = 0) -> 
     room = max(20, width - fixed)
 
     def line(cells: Sequence[str]) -> str:
-        head = "".join(cell.ljust(w + 2) for cell, w in zip(cells, widths))
+        head = "".join(cell.ljust(w + 2) for cell, w in zip(cells, widths, strict=False))  # all but the last
         last = cells[-1] if len(cells[-1]) <= room else cells[-1][: room - 1] + "…"
         return (head + last).rstrip()
 

@@ -18,7 +18,9 @@ from .._observe.logs import get_logger
 from .tools import ToolSpec, build_tools, tools_table, unknown_entries
 
 
-def selection(config: HostConfig, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def selection(
+    config: HostConfig, include: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The include and exclude lists in force: a flag's list replaces the config's."""
     return (
         tuple(include) if include else config.mcp.include,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import mcp_types as types
 from mcp.server.lowlevel import Server
@@ -32,7 +32,7 @@ _log = get_logger("apiary.mcp")
 _SCHEMA_PATH = re.compile(r"^\[[^\]]*\],\s*")
 
 
-def _text(text: str) -> list[types.TextContent]:
+def _text(text: str) -> list[types.ContentBlock]:
     return [types.TextContent(text=text)]
 
 
@@ -117,7 +117,9 @@ class McpFace:
             return render_result(spec, result)
         except Exception as error:  # a bug of ours: logged with its traceback, answered without
             _log.error("mcp_call_failed", tool=spec.name, exc_info=error)
-            return _error(f"Tool {spec.name} failed inside Apiary ({type(error).__name__}); this is not about your arguments.")
+            return _error(
+                f"Tool {spec.name} failed inside Apiary ({type(error).__name__}); this is not about your arguments."
+            )
 
     def server(self) -> Server:
         return Server(
@@ -194,6 +196,7 @@ async def run_http(face: McpFace, bind: str, port: int, token: str | None = None
         log_config=None,  # our logging set-up (stderr) instead of uvicorn's (access log on stdout)
         access_log=False,
         lifespan="on",
-        timeout_graceful_shutdown=face.host.config.serve.grace_period,
+        # uvicorn annotates int, but waits for any number of seconds.
+        timeout_graceful_shutdown=cast(int, face.host.config.serve.grace_period),
     )
     await _Server(config).serve()

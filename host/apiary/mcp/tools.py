@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from .._loading.registry import IntegrationState, Registry
 
@@ -114,7 +114,7 @@ def unknown_entries(entries: Iterable[str], pairs: Iterable[tuple[str, str]]) ->
 # ---- the table ------------------------------------------------------------------
 
 
-def _object_schema(schema: Any) -> bool:
+def _object_schema(schema: Any) -> TypeGuard[Mapping[str, Any]]:
     return isinstance(schema, Mapping) and schema.get("type") == "object"
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
+from .._calls.request import new_call_id
 from .._calls.results import result_to_dict
-from .._calls.router import new_call_id
 from .._config import HostConfig
 from .._exceptions import RequestError
 from .._faces.access import bearer_matches
@@ -129,7 +129,10 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 def _result_response(request: web.Request, result: Any) -> web.Response:
     payload = result_to_dict(result)
     return web.json_response(
-        payload, status=outcome_for(payload).http_status, headers={CALL_ID_HEADER: request[CALL_ID_HEADER]}, dumps=to_json
+        payload,
+        status=outcome_for(payload).http_status,
+        headers={CALL_ID_HEADER: request[CALL_ID_HEADER]},
+        dumps=to_json,
     )
 
 
@@ -206,7 +209,7 @@ def build_app(config: HostConfig, token: str | None) -> web.Application:
     app[HOST_KEY] = Host(config)
     app[STATE_KEY] = {}
 
-    async def host_lifetime(app: web.Application):
+    async def host_lifetime(app: web.Application) -> AsyncIterator[None]:
         async with app[HOST_KEY] as host:
             # Built once, as the host starts: every worker and every request
             # sees the same document, whatever was called before.

@@ -53,7 +53,9 @@ _ERRORS = {
     "401": _json(_envelope("error", _ERROR_RESULT), "Missing or wrong bearer token"),
     "404": _json(_envelope("error", _ERROR_RESULT), "Unknown integration or action"),
     "413": _json(_envelope("error", _ERROR_RESULT), "Request body over the configured limit"),
-    "500": _json(_envelope("error", _ERROR_RESULT), "The integration's handler raised (type and message, no traceback)"),
+    "500": _json(
+        _envelope("error", _ERROR_RESULT), "The integration's handler raised (type and message, no traceback)"
+    ),
     "503": _json(_envelope("error", _ERROR_RESULT), "The integration is broken, or the server is not ready"),
     "504": _json(_envelope("error", _ERROR_RESULT), "The action did not finish within its timeout"),
 }
@@ -78,7 +80,9 @@ def _component_name(*parts: str) -> str:
     return "__".join(re.sub(r"[^A-Za-z0-9_.-]", "_", part) for part in parts)
 
 
-def _action_operation(integration: Mapping[str, Any], action: Mapping[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+def _action_operation(
+    integration: Mapping[str, Any], action: Mapping[str, Any], components: dict[str, Any]
+) -> dict[str, Any]:
     name = _component_name(integration["id"], action["name"])
     input_schema = action.get("input_schema") or {"type": "object"}
     output_schema = action.get("output_schema") or {}
@@ -96,7 +100,10 @@ def _action_operation(integration: Mapping[str, Any], action: Mapping[str, Any],
     success = {
         "type": "object",
         "required": ["data"],
-        "properties": {"data": {"$ref": f"#/components/schemas/{name}__output"}, "cost_usd": {"type": ["number", "null"]}},
+        "properties": {
+            "data": {"$ref": f"#/components/schemas/{name}__output"},
+            "cost_usd": {"type": ["number", "null"]},
+        },
     }
     return {
         "operationId": name,
