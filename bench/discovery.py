@@ -133,10 +133,19 @@ def _actions(resource: str) -> dict[str, dict]:
                 "required": ["items"],
             },
         },
-        f"get_{singular}": {"description": f"Get one {singular} by id", "input_schema": id_input, "output_schema": item},
+        f"get_{singular}": {
+            "description": f"Get one {singular} by id",
+            "input_schema": id_input,
+            "output_schema": item,
+        },
         f"create_{singular}": {
             "description": f"Create a {singular}",
-            "input_schema": {"type": "object", "properties": fields, "required": ["name"], "additionalProperties": False},
+            "input_schema": {
+                "type": "object",
+                "properties": fields,
+                "required": ["name"],
+                "additionalProperties": False,
+            },
             "output_schema": item,
         },
         f"update_{singular}": {
@@ -152,7 +161,11 @@ def _actions(resource: str) -> dict[str, dict]:
         f"delete_{singular}": {
             "description": f"Delete a {singular}",
             "input_schema": id_input,
-            "output_schema": {"type": "object", "properties": {"deleted": {"type": "boolean"}}, "required": ["deleted"]},
+            "output_schema": {
+                "type": "object",
+                "properties": {"deleted": {"type": "boolean"}},
+                "required": ["deleted"],
+            },
         },
     }
 
@@ -218,7 +231,7 @@ def generate(site: Path, count: int) -> list[str]:
 def run(command: Sequence[str], env: dict[str, str], timeout: float = 60) -> tuple[float, str]:
     """Wall seconds and stdout of ``command``; fails on a non-zero exit."""
     started = time.perf_counter()
-    completed = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {completed.returncode}: {completed.stderr.strip()[-2000:]}")

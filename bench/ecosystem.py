@@ -139,7 +139,8 @@ class Action(ActionHandler):
 ACTIONS = {  # module -> (helpers imported, action name, handler body)
     "a0": ("endpoint, page_params, parse_page, record_to_json", "list___RESOURCE__", '''\
         params = page_params(inputs.get("limit"), inputs.get("cursor"), status=inputs.get("status"))
-        response = await context.fetch(endpoint(RESOURCE), params=params, headers={"X-Api-Key": context.auth["api_key"]})
+        response = await context.fetch(endpoint(RESOURCE), params=params,
+                                       headers={"X-Api-Key": context.auth["api_key"]})
         page = parse_page(response.data)
         return ActionResult(data={"items": [record_to_json(r) for r in page.items], "next_cursor": page.next_cursor})
 '''),
@@ -148,7 +149,8 @@ ACTIONS = {  # module -> (helpers imported, action name, handler body)
         return ActionResult(data=record_to_json(parse_record(response.data)))
 '''),
     "a2": ("endpoint, parse_record, record_to_json", "create___SINGULAR__", '''\
-        response = await context.fetch(endpoint(RESOURCE), method="POST", json=inputs, headers={"X-Api-Key": context.auth["api_key"]})
+        response = await context.fetch(endpoint(RESOURCE), method="POST", json=inputs,
+                                       headers={"X-Api-Key": context.auth["api_key"]})
         return ActionResult(data=record_to_json(parse_record(response.data)))
 '''),
     "a3": ("parse_record, summarize", "summarize___RESOURCE__", '''\
@@ -160,7 +162,11 @@ ACTIONS = {  # module -> (helpers imported, action name, handler body)
 
 def _schemas(resource: str) -> dict[str, dict]:
     """The four actions of an integration over ``resource``, with their JSON Schemas."""
-    one, obj = resource[:-1], lambda required, **properties: {"type": "object", "properties": properties, "required": required}
+    one = resource[:-1]
+
+    def obj(required: list[str], **properties: Any) -> dict[str, Any]:
+        return {"type": "object", "properties": properties, "required": required}
+
     status, text = {"type": "string", "enum": ["active", "archived", "draft"]}, {"type": "string"}
     fields = {"name": {"type": "string", "minLength": 1, "maxLength": 200}, "status": status,
               "amount_cents": {"type": "integer", "minimum": 0},
@@ -187,12 +193,16 @@ def generate(root: Path, count: int) -> list[Path]:
     folders = []
     for index in range(count):
         entry, resource = f"integration_{index:03d}", RESOURCES[index % len(RESOURCES)]
-        tokens = {"__ENTRY__": entry, "__INDEX__": f"{index:03d}", "__RESOURCE__": resource, "__SINGULAR__": resource[:-1]}
+        tokens = {"__ENTRY__": entry, "__INDEX__": f"{index:03d}", "__RESOURCE__": resource,
+                  "__SINGULAR__": resource[:-1]}
 
-        fill = lambda text: functools.reduce(lambda text, token: text.replace(*token), tokens.items(), text)  # noqa: E731
+        def fill(text: str, tokens: dict[str, str] = tokens) -> str:
+            return functools.reduce(lambda text, token: text.replace(*token), tokens.items(), text)
+
         folder = root / entry
         (folder / "actions").mkdir(parents=True)
-        config = {"name": entry, "display_name": f"Service {index:03d}", "version": "1.0.0", "entry_point": f"{entry}.py",
+        config = {"name": entry, "display_name": f"Service {index:03d}", "version": "1.0.0",
+                  "entry_point": f"{entry}.py",
                   "description": f"Generated folder integration {index:03d}: {resource} of a made-up service",
                   "auth": {"type": "custom", "fields": {"type": "object", "required": ["api_key"],
                                                         "properties": {"api_key": {"type": "string", "minLength": 1}}}},
@@ -280,7 +290,8 @@ class Child:
         self.log, self.started = log, time.perf_counter()
         command = [sys.executable, os.path.abspath(__file__), "--child", str(config), "--expect", str(expected)]
         with open(log, "w", encoding="utf-8") as stderr:
-            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True)
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                            text=True)
         self.report: dict[str, Any] = {}
 
     def read_report(self) -> None:
@@ -378,7 +389,8 @@ def report(count: int, jobs: int, installed: list[str], b: dict, o: dict, single
     rss, pss = (sum(each["seen"][key] for each in singles) for key in ("Rss", "Pss"))
     print(f"{count} folder integrations x {len(ACTIONS)} actions, each with helpers.py + actions/a0..a3.py; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; disabled: {', '.join(installed) or 'nothing'}")
-    print(f"memory, MiB (/proc/PID/smaps_rollup read by the parent; the {count} singles all alive, {jobs} started at a time):")
+    print(f"memory, MiB (/proc/PID/smaps_rollup read by the parent; the {count} singles all alive, "
+          f"{jobs} started at a time):")
     print(f"  {'case':<36} {'RSS':>7} {'PSS':>7} {'VmHWM':>7}")
     rows = [("baseline: apiary + Host, no folders", b["seen"]["Rss"], b["seen"]["Pss"], b["memory"]["VmHWM"]),
             (f"one host with {count}", o["seen"]["Rss"], o["seen"]["Pss"], o["memory"]["VmHWM"]),
@@ -389,19 +401,25 @@ def report(count: int, jobs: int, installed: list[str], b: dict, o: dict, single
     for key, total in (("Rss", rss), ("Pss", pss)):
         ratio = o["seen"][key] / total
         verdict = "PASS" if ratio <= 0.1 else "FAIL"
-        print(f"one host / sum of {count}, {key.upper()}: {ratio:.4f}  {verdict} (target <= 0.1, set for 100 integrations)")
+        print(f"one host / sum of {count}, {key.upper()}: {ratio:.4f}  {verdict} "
+              "(target <= 0.1, set for 100 integrations)")
     print(f"RSS above the baseline per integration: {(o['seen']['Rss'] - b['seen']['Rss']) / count * 1024:.0f} KiB "
           f"in the one host, {(med('seen', 'Rss') - b['seen']['Rss']) * 1024:.0f} KiB alone in a process (median)")
     print("load, ms, wall / CPU (enter = `async with Host(...)` entering, which imports the pool, aiohttp, the SDK; "
           "load = its eager load_all):")
-    print(f"  baseline          import apiary {b['import_ms']:5.1f}, enter {b['enter_ms']:6.1f} / {b['enter_cpu_ms']:6.1f}")
-    print(f"  one host          import apiary {o['import_ms']:5.1f}, enter {o['enter_ms']:6.1f} / {o['enter_cpu_ms']:6.1f}, "
-          f"load {o['load_ms']:6.1f} / {o['load_cpu_ms']:6.1f} = {o['load_ms'] / count:.2f} / {o['load_cpu_ms'] / count:.2f} "
+    print(f"  baseline          import apiary {b['import_ms']:5.1f}, "
+          f"enter {b['enter_ms']:6.1f} / {b['enter_cpu_ms']:6.1f}")
+    print(f"  one host          import apiary {o['import_ms']:5.1f}, "
+          f"enter {o['enter_ms']:6.1f} / {o['enter_cpu_ms']:6.1f}, "
+          f"load {o['load_ms']:6.1f} / {o['load_cpu_ms']:6.1f} = "
+          f"{o['load_ms'] / count:.2f} / {o['load_cpu_ms'] / count:.2f} "
           f"per integration; discovery {o['discover_ms']:.1f}, {count} calls {o['calls_ms']:.1f}")
-    print(f"  single (median)   import apiary {med('import_ms'):5.1f}, enter {med('enter_ms'):6.1f} / {med('enter_cpu_ms'):6.1f}, "
+    print(f"  single (median)   import apiary {med('import_ms'):5.1f}, "
+          f"enter {med('enter_ms'):6.1f} / {med('enter_cpu_ms'):6.1f}, "
           f"load {med('load_ms'):6.2f} / {med('load_cpu_ms'):6.2f}; whole process CPU {med('cpu_ms'):.0f}")
     print(f"  one host per integration / single: load {o['load_ms'] / count / med('load_ms'):.2f}x wall, "
-          f"{o['load_cpu_ms'] / count / med('load_cpu_ms'):.2f}x CPU; enter {o['enter_ms'] / count / med('enter_ms'):.3f}x wall, "
+          f"{o['load_cpu_ms'] / count / med('load_cpu_ms'):.2f}x CPU; "
+          f"enter {o['enter_ms'] / count / med('enter_ms'):.3f}x wall, "
           f"{o['enter_cpu_ms'] / count / med('enter_cpu_ms'):.3f}x CPU")
     print(f"  start-to-ready wall: baseline {b['ready_ms']:.0f}, one host {o['ready_ms']:.0f}, single median "
           f"{med('ready_ms'):.0f} ({jobs} starting at once on {os.cpu_count()} CPUs); whole run {wall:.1f} s")

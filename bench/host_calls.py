@@ -375,7 +375,9 @@ def report(concurrency: int, calls: int, results: dict[str, list[Round]]) -> Non
         middle = medians[name] = median_round(rounds)
         low, high = min(r.rate for r in rounds), max(r.rate for r in rounds)
         upstream = (
-            f"{middle.upstream_cpu_seconds / middle.seconds * 100:10.0f} %" if middle.upstream_cpu_seconds is not None else "           ?"
+            f"{middle.upstream_cpu_seconds / middle.seconds * 100:10.0f} %"
+            if middle.upstream_cpu_seconds is not None
+            else "           ?"
         )
         flag = "  (stopped at --max-seconds)" if any(r.timed_out for r in rounds) else ""
         print(
@@ -388,8 +390,10 @@ def report(concurrency: int, calls: int, results: dict[str, list[Round]]) -> Non
     print(f"  host / raw:         {host / raw:5.2f}x{target_raw}")
     print(f"  host / new-context: {host / new:5.2f}x{target_new}")
     print(f"  sdk-on-pool / raw:  {sdk / raw:5.2f}x  (the SDK's fetch path alone, the host's ceiling)")
+    host_round, raw_round = medians["host"], medians["raw"]
+    host_over_raw = host_round.cpu_seconds / host_round.calls - raw_round.cpu_seconds / raw_round.calls
     print(f"  (ceiling: raw / new-context = {raw / new:.2f}x; host CPU/call over raw: "
-          f"{(medians['host'].cpu_seconds / medians['host'].calls - medians['raw'].cpu_seconds / medians['raw'].calls) * 1e6:.0f} us)")
+          f"{host_over_raw * 1e6:.0f} us)")
 
 
 def pin_to(cpu: int) -> None:

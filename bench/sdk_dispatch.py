@@ -83,7 +83,11 @@ integration = Integration(
             "description": "benchmark",
             "auth": {"type": "custom", "fields": AUTH_FIELDS},
             "actions": {
-                "list_issues": {"description": "List issues", "input_schema": INPUT_SCHEMA, "output_schema": OUTPUT_SCHEMA}
+                "list_issues": {
+                    "description": "List issues",
+                    "input_schema": INPUT_SCHEMA,
+                    "output_schema": OUTPUT_SCHEMA,
+                }
             },
         }
     )

@@ -166,7 +166,8 @@ AIOHTTP_LOADER_CODE = textwrap.dedent(
     import asyncio, json, sys, time
     import aiohttp
 
-    url, body, connections, requests, max_seconds = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    url, body = sys.argv[1], sys.argv[2].encode()
+    connections, requests, max_seconds = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     headers = {"Content-Type": "application/json"}
 
     async def main():
@@ -288,7 +289,9 @@ def write_integration(site: Path) -> None:
         f"Metadata-Version: 2.1\nName: apiary-bench-serve\nVersion: 1.0.0\nSummary: {CONFIG['description']}\n",
         encoding="utf-8",
     )
-    (dist_info / "entry_points.txt").write_text(f"[apiary.integrations]\n{INTEGRATION_ID} = {MODULE}\n", encoding="utf-8")
+    (dist_info / "entry_points.txt").write_text(
+        f"[apiary.integrations]\n{INTEGRATION_ID} = {MODULE}\n", encoding="utf-8"
+    )
     (dist_info / "top_level.txt").write_text(f"{MODULE}\n", encoding="utf-8")
     (dist_info / "INSTALLER").write_text("bench\n", encoding="utf-8")
     (dist_info / "RECORD").write_text("", encoding="utf-8")
@@ -355,7 +358,12 @@ def start_bare(cpu: int, ready_seconds: float) -> Server:
     except BaseException:
         stop(process)
         raise
-    return Server("bare", process, f"http://127.0.0.1:{int(line)}", "aiohttp.web POST route: request.json() + constant json_response")
+    return Server(
+        "bare",
+        process,
+        f"http://127.0.0.1:{int(line)}",
+        "aiohttp.web POST route: request.json() + constant json_response",
+    )
 
 
 # ---- checking -----------------------------------------------------------------------
@@ -389,7 +397,8 @@ async def warm_up(server: Server, check: Callable[[int, Any], str | None], reque
             nonlocal remaining, size
             while remaining > 0 and not problems:
                 remaining -= 1
-                async with session.post(server.url + PATH, data=BODY, headers={"Content-Type": "application/json"}) as response:
+                headers = {"Content-Type": "application/json"}
+                async with session.post(server.url + PATH, data=BODY, headers=headers) as response:
                     raw = await response.read()
                     try:
                         body: Any = json.loads(raw)
@@ -444,19 +453,20 @@ class Loader:
         if self.kind == "wrk":
             return ["wrk", "-t1", f"-c{self.connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                     "-s", str(self.lua), url]
-        return [sys.executable, "-c", AIOHTTP_LOADER_CODE, url, BODY, str(self.connections), str(requests), str(seconds)]
+        return [sys.executable, "-c", AIOHTTP_LOADER_CODE, url, BODY, str(self.connections), str(requests),
+                str(seconds)]
 
     def run(self, server: Server, seconds: float | None = None, requests: int | None = None) -> Round:
         seconds = self.seconds if seconds is None else seconds
         requests = self.requests if requests is None else requests
         command = self.command(server.url + PATH, seconds, requests)
         server_before, loader_before = cpu_seconds(server.process.pid), children_cpu_seconds()
-        completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
                                    text=True, timeout=seconds + 60, preexec_fn=pinned(self.cpu))
         server_after, loader_after = cpu_seconds(server.process.pid), children_cpu_seconds()
         if completed.returncode != 0:
             raise RuntimeError(f"load generator exited {completed.returncode}: {completed.stderr.strip()[-2000:]}")
-        line = next((l for l in completed.stdout.splitlines() if l.startswith(("WRK_RESULT ", "{"))), None)
+        line = next((each for each in completed.stdout.splitlines() if each.startswith(("WRK_RESULT ", "{"))), None)
         if line is None:
             raise RuntimeError(f"no result from the load generator: {completed.stdout[-2000:]}")
         data = json.loads(line.split(" ", 1)[1] if line.startswith("WRK_RESULT ") else line)
@@ -579,14 +589,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=64, help="concurrent keep-alive connections (default 64)")
     parser.add_argument("--seconds", type=float, default=5,
-                        help="length of a round with wrk; the time limit of a round with the aiohttp loader (default 5)")
+                        help="length of a round with wrk; the time limit of a round with the aiohttp loader "
+                             "(default 5)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per server (default 5)")
     parser.add_argument("--warmup", type=int, default=500, help="checked warm-up requests per server (default 500)")
     parser.add_argument("--loader", choices=["auto", "wrk", "aiohttp"], default="auto",
                         help="load generator (default auto: wrk when on PATH, else aiohttp)")
     parser.add_argument("--requests", type=int, default=50000,
                         help="requests per round with the aiohttp loader (default 50000; bounded by --seconds)")
-    parser.add_argument("--ready-seconds", type=float, default=30, help="wait at most this long for a server to start (default 30)")
+    parser.add_argument("--ready-seconds", type=float, default=30,
+                        help="wait at most this long for a server to start (default 30)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin servers and load generator to separate CPUs")
     arguments = parser.parse_args()
     if not 1 <= arguments.connections <= 1000:

@@ -160,8 +160,10 @@ class Run:
     def json(self) -> Any:
         try:
             return json.loads(self.stdout)
-        except ValueError:
-            raise AssertionError(f"apiary {' '.join(self.args)}: stdout is not JSON:\n{self.stdout}\n{self.stderr}")
+        except ValueError as error:
+            raise AssertionError(
+                f"apiary {' '.join(self.args)}: stdout is not JSON:\n{self.stdout}\n{self.stderr}"
+            ) from error
 
     def ok(self) -> Run:
         command = " ".join(self.args)
@@ -272,7 +274,7 @@ async def test_every_fixture_action_through_the_cli(weather_config, weather_api)
         apiary_async("call", integration, action, "--input", json.dumps(inputs), "--config", str(weather_config))
         for integration, action, inputs, _ in CALLS
     ))
-    for (integration, action, inputs, expected), run in zip(CALLS, runs):
+    for (integration, action, inputs, expected), run in zip(CALLS, runs, strict=True):
         assert run.data() == expected, (integration, action, inputs)
         [call] = run.events("call")
         assert (call["integration"], call["action"], call["outcome"]) == (integration, action, "action")

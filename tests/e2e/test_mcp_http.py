@@ -36,7 +36,9 @@ async def wait_listening(server: ServerProcess, rounds: int = 600) -> None:
     """Until the server accepts connections (bounded), or it exits."""
     for _ in range(rounds):
         if not server.running():
-            raise AssertionError(f"apiary mcp --http exited with {server.process.returncode}:\n{server.stderr()[-4000:]}")
+            raise AssertionError(
+                f"apiary mcp --http exited with {server.process.returncode}:\n{server.stderr()[-4000:]}"
+            )
         if _listening(server.port):
             return
         await asyncio.sleep(0.05)

@@ -130,7 +130,9 @@ async def test_other_failures_are_tool_errors_never_protocol_errors(apiary_env, 
 
 
 async def test_selection_flags(apiary_env, tmp_path):
-    async with stdio_session(apiary_env, tmp_path, "--include", "echo,keyed.whoami", "--exclude", "echo.boom") as session:
+    async with stdio_session(
+        apiary_env, tmp_path, "--include", "echo,keyed.whoami", "--exclude", "echo.boom"
+    ) as session:
         names = sorted(tool.name for tool in (await session.list_tools()).tools)
     assert "keyed__whoami" in names and "echo__echo" in names
     assert "echo__boom" not in names and not [name for name in names if name.startswith("broken__")]
@@ -142,11 +144,20 @@ async def test_stdout_carries_json_rpc_only(apiary_env, tmp_path):
     messages: list[dict[str, Any]] = [
         {
             "jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"},
+            },
         },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "echo__log_auth", "arguments": {"a": 1}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "echo__log_auth", "arguments": {"a": 1}},
+        },
         {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "echo__boom", "arguments": {}}},
         {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "echo__echo", "arguments": {"x": "?"}}},
     ]

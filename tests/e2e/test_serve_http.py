@@ -172,7 +172,7 @@ async def test_integrations_is_the_data_of_apiary_list_json(client, served, apia
     expected = listed.json()
     # States move on as calls load integrations; everything else is the same data.
     assert _without_state(answer.body) == _without_state(expected)
-    for served_item, listed_item in zip(answer.body, expected):
+    for served_item, listed_item in zip(answer.body, expected, strict=True):
         if listed_item["state"] == "broken":
             assert (served_item["state"], served_item["reason"]) == ("broken", listed_item["reason"])
     assert {"echo", "keyed", "broken"} <= {item["id"] for item in answer.body}
@@ -314,7 +314,9 @@ async def test_invalid_auth_is_422(client, served):
     empty = await account(client, "keyed", {"auth": {}})
     assert empty.status == 422
     assert envelope(empty, "validation_error")["property"] == "api_key"
-    wrong_type = await call(client, "keyed", "whoami", {"inputs": {"url": "http://127.0.0.1:9/"}, "auth": {"api_key": 5}})
+    wrong_type = await call(
+        client, "keyed", "whoami", {"inputs": {"url": "http://127.0.0.1:9/"}, "auth": {"api_key": 5}}
+    )
     assert wrong_type.status == 422
     assert envelope(wrong_type, "validation_error")["property"] == "api_key"
     await assert_logged_call(served, wrong_type, "keyed", "whoami", "validation_error")
@@ -355,7 +357,9 @@ async def test_account_without_a_handler_is_404_unsupported(client, served):
     assert envelope(unknown, "error")["error"] == "unknown_integration"
 
 
-@pytest.mark.parametrize("integration, action", [("broken", "anything"), ("nohandler", "implemented"), ("dup", "hello")])
+@pytest.mark.parametrize(
+    "integration, action", [("broken", "anything"), ("nohandler", "implemented"), ("dup", "hello")]
+)
 async def test_broken_integration_is_503(client, served, integration, action):
     answer = await call(client, integration, action, {"inputs": {}})
     assert answer.status == 503

@@ -171,7 +171,12 @@ async def test_sigterm_lets_in_flight_calls_finish_and_refuses_new_ones(installe
 
             slow = asyncio.create_task(slow_call())
             gated = asyncio.create_task(
-                post(server.base_url, "/integrations/echo/actions/fetch_json", {"inputs": {"url": fake_upstream.url("/gate")}}, timeout=60)
+                post(
+                    server.base_url,
+                    "/integrations/echo/actions/fetch_json",
+                    {"inputs": {"url": fake_upstream.url("/gate")}},
+                    timeout=60,
+                )
             )
             # The gated call is in flight once it waits at the upstream; the
             # slow call was sent before it, on an accepted connection.
@@ -206,7 +211,12 @@ async def test_the_grace_period_bounds_the_drain(installed_plugins, tmp_path, fa
     try:
         server.wait_ready()
         gated = asyncio.create_task(
-            post(server.base_url, "/integrations/echo/actions/fetch_json", {"inputs": {"url": fake_upstream.url("/gate")}}, timeout=60)
+            post(
+                server.base_url,
+                "/integrations/echo/actions/fetch_json",
+                {"inputs": {"url": fake_upstream.url("/gate")}},
+                timeout=60,
+            )
         )
         await fake_upstream.wait_in_flight(1)
         server.send(signal.SIGTERM)
@@ -260,7 +270,7 @@ async def test_gunicorn_with_two_workers_serves_from_both_and_stops_on_sigterm(i
         for stopped, serving in ((workers[0], workers[1]), (workers[1], workers[0])):
             os.kill(stopped, signal.SIGSTOP)
             try:
-                wait_until(lambda: proc_state(stopped) == "T", what=f"worker {stopped} stopped")
+                wait_until(lambda stopped=stopped: proc_state(stopped) == "T", what=f"worker {stopped} stopped")
                 for round_ in range(3):
                     status, body = await post(
                         server.base_url, f"/integrations/echo/actions/echo?via={serving}-{round_}",

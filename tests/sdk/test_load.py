@@ -214,7 +214,9 @@ def test_no_arg_load_from_actions_subpackage(tmp_path, write_config, config_dict
     assert module.integration.config.name == "from-actions"
 
 
-def test_no_arg_load_from_actions_package_in_plain_folder(tmp_path, write_config, config_dict, monkeypatch, import_package):
+def test_no_arg_load_from_actions_package_in_plain_folder(
+    tmp_path, write_config, config_dict, monkeypatch, import_package
+):
     """Integration folder itself not a package; actions/ imported from it."""
     root = tmp_path / "folder_integration"
     config_dict["name"] = "plain-folder"

@@ -162,7 +162,11 @@ CASES = [
     ("if-then", {"if": {"properties": {"a": {"const": 1}}}, "then": {"required": ["b"]}}, {"a": 1}),
     ("dependencies", {"dependencies": {"a": ["b"]}}, {"a": 1}),
     ("property-names", {"propertyNames": {"maxLength": 2}}, {"abc": 1}),
-    ("ref-definitions", {"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}}, {"a": 1}),
+    (
+        "ref-definitions",
+        {"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}},
+        {"a": 1},
+    ),
     ("contains", {"contains": {"type": "integer"}}, ["a", "b"]),
     ("exclusive-maximum", {"exclusiveMaximum": 5}, 5),
     ("nan-is-number", {"type": "number"}, float("nan")),
@@ -187,7 +191,11 @@ CASES = [
     ("pattern-not-word-accented", {"type": "string", "pattern": "^\\W+$"}, "\u00e9"),
     ("pattern-not-space-x1c", {"type": "string", "pattern": "^\\S+$"}, "\x1c"),
     ("pattern-space-bom", {"type": "string", "pattern": "^\\s+$"}, "\ufeff"),
-    ("pattern-properties-not-digit", {"patternProperties": {"^\\D+$": {}}, "additionalProperties": False}, {"\u0661": 1}),
+    (
+        "pattern-properties-not-digit",
+        {"patternProperties": {"^\\D+$": {}}, "additionalProperties": False},
+        {"\u0661": 1},
+    ),
     # multipleOf on floats: jsonschema divides and checks the quotient is whole
     ("multiple-of-int", {"multipleOf": 3}, 9),
     ("multiple-of-0.5", {"multipleOf": 0.5}, 2.5),

@@ -111,7 +111,9 @@ def _app(fakes: FakeFeeds) -> web.Application:
         return web.Response(status=404, text="Not Found", content_type="text/plain")
 
     async def broken(request: web.Request) -> web.Response:
-        return web.Response(status=500, text="<html><body>Internal Server Error</body></html>", content_type="text/html")
+        return web.Response(
+            status=500, text="<html><body>Internal Server Error</body></html>", content_type="text/html"
+        )
 
     async def limited(request: web.Request) -> web.Response:
         return web.Response(status=429, text="slow down", headers={"Retry-After": "120"})

@@ -27,7 +27,9 @@ async def test_first_poll_returns_current_items_oldest_first(poll_feed, feeds_ho
     undated = "sha256:" + hashlib.sha256(
         b"https://news.example.com/archive/note\nUndated note from the archive & attic"
     ).hexdigest()
-    swarm = "sha256:" + hashlib.sha256(b"https://news.example.com/2023/12/swarm-preview\nSwarm season preview").hexdigest()
+    swarm = (
+        "sha256:" + hashlib.sha256(b"https://news.example.com/2023/12/swarm-preview\nSwarm season preview").hexdigest()
+    )
     assert ids(records) == [undated, swarm, "https://news.example.com/2024/01/new-queen", "news-example-4711"]
     assert all(record["id"] == record["data"]["id"] for record in records)
 

@@ -103,8 +103,20 @@ def _repo(owner: dict[str, Any], name: str, repo_id: int, **extra: Any) -> dict[
 
 
 LABELS = {
-    "bug": {"id": 208045946, "node_id": "MDU6TGFiZWwyMDgwNDU5NDY=", "name": "bug", "color": "f29513", "default": True},
-    "docs": {"id": 208045947, "node_id": "MDU6TGFiZWwyMDgwNDU5NDc=", "name": "docs", "color": "0075ca", "default": False},
+    "bug": {
+        "id": 208045946,
+        "node_id": "MDU6TGFiZWwyMDgwNDU5NDY=",
+        "name": "bug",
+        "color": "f29513",
+        "default": True,
+    },
+    "docs": {
+        "id": 208045947,
+        "node_id": "MDU6TGFiZWwyMDgwNDU5NDc=",
+        "name": "docs",
+        "color": "0075ca",
+        "default": False,
+    },
 }
 
 
@@ -276,7 +288,7 @@ def _app(fake: FakeGitHub) -> web.Application:
         if state != "all":
             issues = [i for i in issues if i["state"] == state]
         for label in filter(None, request.query.get("labels", "").split(",")):
-            issues = [i for i in issues if label in {l["name"] for l in i["labels"]}]
+            issues = [i for i in issues if label in {each["name"] for each in i["labels"]}]
         return issues
 
     async def list_issues(request: web.Request) -> web.Response:
@@ -307,11 +319,15 @@ def _app(fake: FakeGitHub) -> web.Application:
             return _error(404, "Not Found")
         payload = request[_JSON]
         if not isinstance(payload, dict) or not payload.get("title"):
-            return _error(422, "Validation Failed", errors=[{"resource": "Issue", "field": "title", "code": "missing_field"}])
+            return _error(
+                422, "Validation Failed", errors=[{"resource": "Issue", "field": "title", "code": "missing_field"}]
+            )
         for login in payload.get("assignees", []):
             if login not in ("octocat", "hubot"):
                 return _error(
-                    422, "Validation Failed", errors=[{"value": login, "resource": "Issue", "field": "assignees", "code": "invalid"}]
+                    422,
+                    "Validation Failed",
+                    errors=[{"value": login, "resource": "Issue", "field": "assignees", "code": "invalid"}],
                 )
         issue = _issue(
             owner,
@@ -336,7 +352,11 @@ def _app(fake: FakeGitHub) -> web.Application:
             return _error(404, "Not Found")
         payload = request[_JSON]
         if not isinstance(payload, dict) or not payload.get("body"):
-            return _error(422, "Validation Failed", errors=[{"resource": "IssueComment", "field": "body", "code": "missing_field"}])
+            return _error(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "IssueComment", "field": "body", "code": "missing_field"}],
+            )
         comment_id = 1200 + len(fake.comments)
         full = f"{owner}/{repo}"
         fake.comments.append(payload)
@@ -370,7 +390,14 @@ def _app(fake: FakeGitHub) -> web.Application:
                 return _error(
                     422,
                     "Validation Failed",
-                    errors=[{"message": f"The qualifier {name!r} is not supported.", "resource": "Search", "field": "q", "code": "invalid"}],
+                    errors=[
+                        {
+                            "message": f"The qualifier {name!r} is not supported.",
+                            "resource": "Search",
+                            "field": "q",
+                            "code": "invalid",
+                        }
+                    ],
                 )
         matches = []
         for (owner, repo), issues in fake.issues.items():
@@ -405,7 +432,9 @@ async def github():
         _repo(OCTOCAT, name, 1296260 + index, private=(name == "secret-plans"))
         for index, name in enumerate(["hello-world", "linguist", "octo-app", "secret-plans", "spoon-knife"])
     ]
-    fake.owner_repos = {"octo-org": [_repo(_user("octo-org", 9919, "Organization"), f"repo-{i}", 2000 + i) for i in range(3)]}
+    fake.owner_repos = {
+        "octo-org": [_repo(_user("octo-org", 9919, "Organization"), f"repo-{i}", 2000 + i) for i in range(3)]
+    }
     fake.issues = {("octocat", "hello-world"): _hello_world_issues(), ("octocat", "empty"): []}
     fake.server = TestServer(_app(fake), host="127.0.0.1")
     await fake.server.start_server()

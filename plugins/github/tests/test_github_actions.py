@@ -258,7 +258,9 @@ async def test_connected_account(host, auth, github):
 
 
 async def test_flat_auth_is_accepted_and_sent_as_bearer(call, github):
-    result = await call("get_issue", {"owner": "octocat", "repo": "hello-world", "issue_number": 1}, auth={"access_token": "t0ken"})
+    result = await call(
+        "get_issue", {"owner": "octocat", "repo": "hello-world", "issue_number": 1}, auth={"access_token": "t0ken"}
+    )
 
     assert result.type.value == "action", result.result
     assert github.requests[0].headers["Authorization"] == "Bearer t0ken"

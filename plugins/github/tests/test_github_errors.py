@@ -234,7 +234,11 @@ async def test_auth_validation_error_never_shows_the_token(host):
         ("list_issues", {**HELLO, "labels": []}, "should be non-empty"),
         ("list_issues", {**HELLO, "labels": ["a,b"]}, "does not match"),
         ("list_repositories", {"type": "forks"}, "'forks' is not one of"),
-        ("list_repositories", {"owner": "octo-org", "type": "private"}, "'private' is not one of ['all', 'owner', 'member']"),
+        (
+            "list_repositories",
+            {"owner": "octo-org", "type": "private"},
+            "'private' is not one of ['all', 'owner', 'member']",
+        ),
         ("list_repositories", {"sort": "stars"}, "'stars' is not one of"),
         ("create_issue", {**HELLO}, "'title' is a required property"),
         ("create_issue", {**HELLO, "title": ""}, "should be non-empty"),

@@ -31,7 +31,9 @@ async def test_list_issues_follows_next_links_across_three_pages(call, github, c
 
 
 async def test_limit_stops_reading_early(call, github):
-    result = await call("list_issues", {**HELLO, "state": "all", "per_page": 2, "limit": 3, "include_pull_requests": True})
+    result = await call(
+        "list_issues", {**HELLO, "state": "all", "per_page": 2, "limit": 3, "include_pull_requests": True}
+    )
 
     data = result.result.data
     assert [issue["number"] for issue in data["issues"]] == [1, 2, 3]

@@ -51,7 +51,9 @@ async def test_story_with_default_bounds(host, hn, conforms):
     assert item["comments_truncated"] is True  # 40213620 has replies below depth 2
     first = item["comments"][0]
     assert first["by"] == "tptacek_fan" and first["parent"] == STORY and first["reply_count"] == 2
-    assert first["text"] == "How do you deal with two workers claiming the same job? I'd expect BEGIN IMMEDIATE to be needed here."
+    assert first["text"] == (
+        "How do you deal with two workers claiming the same job? I'd expect BEGIN IMMEDIATE to be needed here."
+    )
     assert first["time"] == "2024-05-01T14:16:50Z"
     assert first["hn_url"] == "https://news.ycombinator.com/item?id=40213500"
     assert first["comments"][0]["reply_count"] == 1 and first["comments"][0]["comments"] == []
@@ -127,7 +129,10 @@ async def test_comment_as_root_with_its_replies(host, conforms):
     item = await get_item(host, id=40213620, max_depth=5)
     conforms("get_item", item)
     assert item["type"] == "comment" and item["parent"] == 40213500
-    assert item["text"] == "Exactly that: the claim is an UPDATE ... RETURNING inside an immediate transaction.\n\nThe busy timeout does the rest."
+    assert item["text"] == (
+        "Exactly that: the claim is an UPDATE ... RETURNING inside an immediate transaction.\n\n"
+        "The busy timeout does the rest."
+    )
     assert tree(item["comments"]) == {40213700: {40213800: {}}}
     assert item["comments_truncated"] is False
 

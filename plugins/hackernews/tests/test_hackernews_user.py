@@ -14,7 +14,18 @@ async def test_user_profile(host, hn, conforms):
         "karma": 5123,
         "about": "Building boring software.\n\nEmail: kurtz at example dot com\n\nhttps://github.com/mrkurtz",
         "submitted_count": 14,
-        "recent_submissions": [40213800, 40213620, 40213401, 40190011, 40188765, 40150001, 40120333, 40111111, 40100000, 40099999],
+        "recent_submissions": [
+            40213800,
+            40213620,
+            40213401,
+            40190011,
+            40188765,
+            40150001,
+            40120333,
+            40111111,
+            40100000,
+            40099999,
+        ],
         "hn_url": "https://news.ycombinator.com/user?id=mrkurtz",
     }
     assert hn.requests == ["/v0/user/mrkurtz.json"]

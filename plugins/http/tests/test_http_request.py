@@ -93,7 +93,9 @@ async def test_content_type_header_overrides_the_body_default(call, output_of, h
 
 async def test_request_headers_are_sent(call, output_of, http_fake):
     output_of(
-        await call({"method": "GET", "url": f"{API}/echo/h", "headers": {"X-Trace-Id": "abc-123", "Accept": "text/csv"}})
+        await call(
+            {"method": "GET", "url": f"{API}/echo/h", "headers": {"X-Trace-Id": "abc-123", "Accept": "text/csv"}}
+        )
     )
 
     headers = http_fake.seen[-1]["headers"]

@@ -273,7 +273,7 @@ async def test_every_failure_kind_in_one_host_is_a_result(make_host, fake_upstre
         "validation_error": host.call("echo", "echo", {"x": []}),
         "action": host.call("echo", "echo", {"x": 3}),
     }
-    results = dict(zip(calls, await asyncio.gather(*calls.values())))
+    results = dict(zip(calls, await asyncio.gather(*calls.values()), strict=True))
     for kind, result in results.items():
         assert isinstance(result, IntegrationResult)
         if kind in ("action", "validation_error"):

@@ -117,7 +117,9 @@ def test_broken_folders_list_beside_healthy_ones(tmp_path):
 def test_two_folders_normalising_to_one_id_are_both_broken(tmp_path):
     write_folder(tmp_path / "a", "Twin_Name")
     write_folder(tmp_path / "b", "twin-name")
-    host = Host(parse_config({}), sources=[FolderSource([tmp_path / "a", tmp_path / "b"])], load_plugin_entry_points=False)
+    host = Host(
+        parse_config({}), sources=[FolderSource([tmp_path / "a", tmp_path / "b"])], load_plugin_entry_points=False
+    )
     items = host.list()
     assert [item["id"] for item in items] == ["twin-name", "twin-name"]
     assert all(item["state"] == "broken" and "claimed by 2 integrations" in item["reason"] for item in items)

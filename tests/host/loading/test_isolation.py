@@ -19,7 +19,18 @@ from apiary._loading.isolation import NAMESPACE, import_isolated, mount, unmount
 from .._support import PING_CODE, simple_config
 
 FOLDERS = Path(__file__).parents[2] / "fixtures" / "folders"
-BARE_NAMES = ("helpers", "actions", "twin", "weather", "utils", "noarg", "lazy", "formatting", "signature", "solo_notes")
+BARE_NAMES = (
+    "helpers",
+    "actions",
+    "twin",
+    "weather",
+    "utils",
+    "noarg",
+    "lazy",
+    "formatting",
+    "signature",
+    "solo_notes",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +71,12 @@ async def test_all_fixture_folders_answer_in_one_process_each_with_its_own_behav
             ("solo-notes", "shout", {"note": "hi"}, {"note": "HI!"}),
             ("weather", "convert", {"fahrenheit": 212}, {"celsius": 100.0, "source": "weather"}),
             ("lazy", "render", {"name": "Ann"}, {"text": "Hello, Ann. -- lazy"}),
-            ("lazy", "plugin", {"kind": "upper", "text": "abc"}, {"text": "ABC", "module": f"{NAMESPACE}.lazy.plugin_upper"}),
+            (
+                "lazy",
+                "plugin",
+                {"kind": "upper", "text": "abc"},
+                {"text": "ABC", "module": f"{NAMESPACE}.lazy.plugin_upper"},
+            ),
             ("noarg", "count_words", {"text": "one two three"}, {"words": 3, "config_name": "noarg"}),
         ]
         for integration, action, inputs, expected in calls:
@@ -218,7 +234,10 @@ async def test_a_folder_failing_to_import_is_broken_and_the_others_still_serve(t
     async with folder_host(tmp_path) as host:
         failed = await host.call("syntax", "ping")
         assert failed.result["error"] == "integration_broken"
-        assert "SyntaxError" in failed.result["message"] and str(tmp_path / "syntax" / "helpers.py") in failed.result["message"]
+        assert (
+            "SyntaxError" in failed.result["message"]
+            and str(tmp_path / "syntax" / "helpers.py") in failed.result["message"]
+        )
         assert (await host.call("fine", "ping")).result.data == {"pong": True}
 
 
@@ -231,7 +250,9 @@ async def test_a_folder_calling_sys_exit_on_import_does_not_stop_the_host(tmp_pa
 
 async def test_a_missing_dependency_points_at_the_folders_requirements(tmp_path):
     write_integration(
-        tmp_path / "needy", "import a_package_nobody_installed\n", {"requirements.txt": "a-package-nobody-installed>=1\n"}
+        tmp_path / "needy",
+        "import a_package_nobody_installed\n",
+        {"requirements.txt": "a-package-nobody-installed>=1\n"},
     )
     async with folder_host(tmp_path) as host:
         message = (await host.call("needy", "ping")).result["message"]

@@ -190,7 +190,12 @@ def test_load_all_loads_good_and_marks_bad_without_raising():
     registry = Registry([fixture_source("echo", "keyed", "broken", "nohandler")])
     registry.load_all()
     states = {record.id: record.state for record in registry.records}
-    assert states == {"echo": IntegrationState.LOADED, "keyed": IntegrationState.LOADED, "broken": IntegrationState.BROKEN, "nohandler": IntegrationState.BROKEN}
+    assert states == {
+        "echo": IntegrationState.LOADED,
+        "keyed": IntegrationState.LOADED,
+        "broken": IntegrationState.BROKEN,
+        "nohandler": IntegrationState.BROKEN,
+    }
 
 
 async def test_eager_host_loads_everything_at_start(make_host):

@@ -41,7 +41,8 @@ def test_long_names_are_cut_to_64_with_a_hash_deterministically():
     pair = ("i" * 40, "a" * 40)
     name = tool_names([pair])[pair]
     assert len(name) == 64 and RULE.match(name)
-    assert name == ("i" * 40 + "__" + "a" * 40)[:53] + "-" + hashlib.sha256(f"{'i' * 40}.{'a' * 40}".encode()).hexdigest()[:10]
+    digest = hashlib.sha256(f"{'i' * 40}.{'a' * 40}".encode()).hexdigest()[:10]
+    assert name == ("i" * 40 + "__" + "a" * 40)[:53] + "-" + digest
     assert tool_names([("other", "x"), pair])[pair] == name  # independent of the other tools
     # Two long names with a common 53-character prefix still differ.
     other = ("i" * 40, "a" * 40 + "b")
@@ -94,7 +95,9 @@ def test_selection_by_integration_and_action():
 
 
 def test_unknown_entries_are_reported():
-    assert unknown_entries(["github", "github.nope", "gihtub", "http.request"], [("github", "a"), ("http", "request")]) == [
+    assert unknown_entries(
+        ["github", "github.nope", "gihtub", "http.request"], [("github", "a"), ("http", "request")]
+    ) == [
         "github.nope",
         "gihtub",
     ]
@@ -141,7 +144,11 @@ def test_schemas_descriptions_and_names_independent_of_selection(tmp_path):
         {
             "api": {
                 "actions": {
-                    "listing": {"description": "List", "input_schema": {"type": "object"}, "output_schema": {"type": "array"}},
+                    "listing": {
+                        "description": "List",
+                        "input_schema": {"type": "object"},
+                        "output_schema": {"type": "array"},
+                    },
                     "no_schema": {"display_name": "No schema"},
                     "scalar_input": {"description": "x", "input_schema": {"type": "string"}},
                 }

@@ -41,7 +41,12 @@ RECURSIVE = {
             "input_schema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
             "output_schema": {
                 "type": "object",
-                "definitions": {"node": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/definitions/node"}}}}},
+                "definitions": {
+                    "node": {
+                        "type": "object",
+                        "properties": {"kids": {"type": "array", "items": {"$ref": "#/definitions/node"}}},
+                    }
+                },
                 "properties": {"root": {"$ref": "#/definitions/node"}},
             },
         }
