@@ -12,14 +12,12 @@ for aiohttp and the SDK when it only reads config files. ``__all__`` is the
 whole public surface (a test pins it); everything under a ``_`` is private.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+import typing as _typing
+from importlib import import_module as _import_module
 
 from ._version import __version__
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from ._calls.results import ErrorKind, result_to_dict
     from ._config import (
         HostConfig,
@@ -117,11 +115,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'apiary' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
+    value = getattr(_import_module(module, __name__), name)
     globals()[name] = value  # later lookups are plain attribute reads
     return value
 

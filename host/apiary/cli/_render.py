@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from typing import Any
+
+from .._faces.encoding import to_json
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int = 0) -> str:
@@ -59,6 +60,6 @@ def integration_page(item: dict[str, Any]) -> str:
         for entry in item[key]:
             interval = f" every {entry['polling_interval']}" if entry.get("polling_interval") else ""
             lines.append(f"  {entry['name']}{interval}: {entry['description']}")
-            schema = json.dumps(entry.get("input_schema"), indent=2, ensure_ascii=False)
+            schema = to_json(entry.get("input_schema"), pretty=True)
             lines += ["    input: " + schema.replace("\n", "\n    ")]
     return "\n".join(lines)

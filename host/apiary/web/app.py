@@ -21,12 +21,11 @@ from .._calls.results import result_to_dict
 from .._config import HostConfig
 from .._exceptions import RequestError
 from .._faces.access import bearer_matches
-from .._faces.encoding import to_json
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger, is_enabled
-from .errors import error_response
 from .openapi import openapi_document
+from .responses import error_response, json_response
 
 HOST_KEY: web.AppKey[Host] = web.AppKey("host", Host)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
@@ -128,11 +127,8 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 def _result_response(request: web.Request, result: Any) -> web.Response:
     payload = result_to_dict(result)
-    return web.json_response(
-        payload,
-        status=outcome_for(payload).http_status,
-        headers={CALL_ID_HEADER: request[CALL_ID_HEADER]},
-        dumps=to_json,
+    return json_response(
+        payload, status=outcome_for(payload).http_status, headers={CALL_ID_HEADER: request[CALL_ID_HEADER]}
     )
 
 
@@ -140,14 +136,14 @@ def _result_response(request: web.Request, result: Any) -> web.Response:
 
 
 async def list_integrations(request: web.Request) -> web.Response:
-    return web.json_response(request.app[HOST_KEY].list())
+    return json_response(request.app[HOST_KEY].list())
 
 
 async def describe_integration(request: web.Request) -> web.Response:
     item = request.app[HOST_KEY].describe(request.match_info["id"])
     if item is None:
         return error_response(404, "unknown_integration", f"no integration {request.match_info['id']!r} is installed")
-    return web.json_response(item)
+    return json_response(item)
 
 
 async def call_action(request: web.Request) -> web.Response:
@@ -180,11 +176,11 @@ async def connected_account(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE_KEY]["openapi"])
+    return json_response(request.app[STATE_KEY]["openapi"])
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -193,7 +189,7 @@ async def readyz(request: web.Request) -> web.Response:
         return error_response(503, "not_ready", "draining: the server is shutting down")
     if not request.app[HOST_KEY].is_open:
         return error_response(503, "not_ready", "starting: the host is not open yet")
-    return web.json_response({"status": "ready", "integrations": len(request.app[HOST_KEY].registry.records)})
+    return json_response({"status": "ready", "integrations": len(request.app[HOST_KEY].registry.records)})
 
 
 # ---- the application ----------------------------------------------------------------
