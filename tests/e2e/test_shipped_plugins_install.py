@@ -99,3 +99,14 @@ def test_every_host_subpackage_is_in_the_installed_distribution(fresh_venv_with_
     assert imported.stdout.strip() == "ok", imported.stderr
     for name in ("apiary.web", "apiary.mcp"):
         assert name in expected
+
+
+def test_both_packages_ship_their_type_information(fresh_venv_with_plugins):
+    """PEP 561 markers are package data: only a real (non-editable) install shows they ship."""
+    python = fresh_venv_with_plugins / "bin" / "python"
+    code = (
+        "from importlib.resources import files; "
+        "print([files(name).joinpath('py.typed').is_file() for name in ('apiary', 'autohive_integrations_sdk')])"
+    )
+    shown = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
+    assert shown.stdout.strip() == "[True, True]", shown.stderr

@@ -8,10 +8,13 @@ from autohive_integrations_sdk import (
     ActionError,
     ActionHandler,
     ActionResult,
+    ConnectedAccountHandler,
+    ConnectedAccountInfo,
     ExecutionContext,
     FetchResponse,
     HTTPError,
     IntegrationResult,
+    PollingTriggerHandler,
     ResultType,
     __version__,
 )
@@ -345,3 +348,39 @@ def test_fresh_integration_has_no_handlers(integration):
     assert integration._action_handlers == {}
     assert integration._polling_handlers == {}
     assert integration._connected_account_handler is None
+
+
+# ---- the public views of what is registered (an addition to the reference) ----
+
+
+def test_handler_views_follow_registration(integration):
+    assert dict(integration.action_handlers) == {}
+    assert dict(integration.polling_trigger_handlers) == {}
+    assert integration.connected_account_handler is None
+
+    action = register(integration, ActionResult(data={}))
+
+    @integration.polling_trigger("new_items")
+    class NewItems(PollingTriggerHandler):
+        async def poll(self, inputs, last_poll_ts, context):
+            return []
+
+    @integration.connected_account()
+    class Account(ConnectedAccountHandler):
+        async def get_account_info(self, context):
+            return ConnectedAccountInfo(email="a@example.com")
+
+    assert dict(integration.action_handlers) == {"greet": action}
+    assert dict(integration.polling_trigger_handlers) == {"new_items": NewItems}
+    assert integration.connected_account_handler is Account
+
+
+def test_handler_views_are_read_only(integration):
+    handler = register(integration, ActionResult(data={}))
+    with pytest.raises(TypeError):
+        integration.action_handlers["other"] = handler  # type: ignore[index]
+    with pytest.raises(TypeError):
+        integration.polling_trigger_handlers["other"] = handler  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        integration.connected_account_handler = handler  # type: ignore[misc]
+    assert dict(integration.action_handlers) == {"greet": handler}

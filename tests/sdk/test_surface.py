@@ -57,6 +57,25 @@ MODULE_ONLY_NAMES = [
 ]
 
 
+PACKAGE_ADDITIONS = ["PerCallCookieJar", "UpstreamAttempt"]  # ours, beyond the reference's surface
+
+
+def test_package_all_is_exactly_the_surface():
+    """The whole ``__all__``, not a subset: a name added or lost is a decision."""
+    assert sorted(autohive_integrations_sdk.__all__) == sorted(PACKAGE_NAMES + PACKAGE_ADDITIONS)
+
+
+def test_integration_module_all_is_exactly_the_surface():
+    assert sorted(integration_module.__all__) == sorted(PACKAGE_NAMES + MODULE_ONLY_NAMES)
+
+
+def test_typed_package():
+    """PEP 561: integrations type-check against the SDK's annotations."""
+    from importlib.resources import files
+
+    assert files("autohive_integrations_sdk").joinpath("py.typed").is_file()
+
+
 @pytest.mark.parametrize("name", PACKAGE_NAMES)
 def test_package_exports(name):
     assert hasattr(autohive_integrations_sdk, name)
