@@ -48,7 +48,9 @@ def has_header(headers: Mapping[str, Any] | None, name: str) -> bool:
 
 
 def with_query(url: str, params: Mapping[str, Any] | None) -> str:
-    """Append ``params`` to ``url``: dicts and lists JSON-encoded, ``None`` dropped."""
+    """Append ``params`` to ``url``'s query: dicts and lists JSON-encoded,
+    ``None`` dropped. A ``#fragment`` stays last, out of the query (clients
+    never send it, so params written after it would be lost)."""
     if not params:
         return url
     flat = {}
@@ -59,16 +61,31 @@ def with_query(url: str, params: Mapping[str, Any] | None) -> str:
             flat[key] = str(value)
     if not flat:
         return url
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(flat)}"
+    base, hash_sign, fragment = url.partition("#")
+    separator = "" if base.endswith(("?", "&")) else "&" if "?" in base else "?"
+    return f"{base}{separator}{urlencode(flat)}{hash_sign}{fragment}"
+
+
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``Content-Type`` value, lower case, without parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json(content_type: str | None) -> bool:
+    """Whether ``content_type`` names JSON (``application/json`` or a ``+json`` type)."""
+    media = media_type(content_type)
+    return media == "application/json" or media.endswith("+json")
 
 
 def encode_body(data: Any, content_type: str | None) -> Any:
-    """Encode a body for ``content_type``: JSON, form, or as given."""
+    """Encode a body for ``content_type`` (parameters such as ``charset``
+    ignored): JSON for a JSON media type, form for a mapping sent
+    form-urlencoded, else as given."""
     if data is None:
         return None
-    if content_type == "application/json":
+    if is_json(content_type):
         return _json.dumps(data)
-    if content_type == "application/x-www-form-urlencoded" and isinstance(data, Mapping):
+    if media_type(content_type) == "application/x-www-form-urlencoded" and isinstance(data, Mapping):
         return urlencode(data)
     return data
 
@@ -102,18 +119,14 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> int:
     return max(0, math.ceil(delay))
 
 
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return "application/json" in media or media.endswith("+json")
-
-
 def decode_body(raw: bytes, content_type: str, charset: Callable[[], str | None], status: int) -> Any:
     """Parsed JSON when the response says JSON (text if it is not valid),
     text otherwise, ``None`` for an empty 200/201/204. ``charset`` is asked
     only when text must be decoded."""
     if not raw:
         return None if status in (200, 201, 204) else ""
-    if _is_json(content_type):
+    media = media_type(content_type)
+    if "application/json" in media or media.endswith("+json"):  # lenient: text is the fallback
         try:
             return _json.loads(raw)
         except ValueError:

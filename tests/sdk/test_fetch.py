@@ -411,3 +411,64 @@ async def test_http_errors_carry_the_response_headers(upstream):
     assert forbidden.value.response_data == {"message": "slow down"}
     assert rate_limited.value.retry_after == 7
     assert rate_limited.value.headers["X-RateLimit-Reset"] == "99"
+
+
+# ---- media types and fragments (wire details) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/json ; charset=UTF-8",
+        "application/merge-patch+json",
+    ],
+)
+async def test_dict_data_sent_as_json_whatever_the_media_type_parameters(upstream, content_type):
+    """The media type is parsed: parameters and case do not make a JSON body form-encoded."""
+    server = await upstream(ok)
+    await fetch_once(server.url("/items"), method="POST", data={"name": "x", "n": 1}, content_type=content_type)
+    seen = server.requests[0]
+    assert seen["headers"]["Content-Type"] == content_type
+    assert json.loads(seen["body"]) == {"name": "x", "n": 1}
+
+
+async def test_dict_data_form_encoded_with_a_charset_parameter(upstream):
+    server = await upstream(ok)
+    content_type = "application/x-www-form-urlencoded; charset=utf-8"
+    await fetch_once(server.url("/token"), method="POST", data={"scope": "read write"}, content_type=content_type)
+    seen = server.requests[0]
+    assert seen["headers"]["Content-Type"] == content_type
+    assert seen["body"] == b"scope=read+write"
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/search#results", {"q": "x y"}),
+        ("/search?page=2#top", {"page": "2", "q": "x y"}),
+        ("/search#frag?not=query", {"q": "x y"}),
+    ],
+)
+async def test_params_sent_when_the_url_has_a_fragment(upstream, path, expected):
+    """Params go into the URL's query, never into its fragment (which no client sends)."""
+    server = await upstream(ok)
+    await fetch_once(server.url(path), params={"q": "x y"})
+    seen = server.requests[0]
+    assert dict(seen["query"]) == expected
+    assert seen["path"] == "/search"
+
+
+@pytest.mark.parametrize(
+    "url, params, expected",
+    [
+        ("https://h/p#frag", {"a": "1"}, "https://h/p?a=1#frag"),
+        ("https://h/p?z=0#f", {"a": "1"}, "https://h/p?z=0&a=1#f"),
+        ("https://h/p#f?g=1", {"a": "1"}, "https://h/p?a=1#f?g=1"),
+        ("https://h/p?", {"a": "1"}, "https://h/p?a=1"),
+        ("https://h/p#", {"a": "1"}, "https://h/p?a=1#"),
+    ],
+)
+def test_with_query_keeps_params_out_of_the_fragment(url, params, expected):
+    assert _http.with_query(url, params) == expected
