@@ -16,6 +16,7 @@ An integration is a ``config.json`` plus handlers registered on the
 
 from ._context import UpstreamAttempt
 from ._cookies import PerCallCookieJar
+from ._errors import ResponseTooLargeError
 from ._version import __version__
 from .integration import (
     ActionError,
@@ -48,6 +49,7 @@ __all__ = [
     "PerCallCookieJar",
     "PollingTriggerHandler",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResultType",
     "UpstreamAttempt",
     "ValidationError",

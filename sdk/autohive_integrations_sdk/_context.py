@@ -5,7 +5,12 @@ Differences from the reference SDK, all behind the same API:
 - it can borrow a session (the host's pool) and then never closes it;
 - cookies live in the context, not in a borrowed session, so a shared
   session carries none from one call to the next (``PerCallCookieJar``);
-- a write (POST, PATCH) is retried only when it provably never left;
+- a write (POST, PATCH) is retried only when it provably never left, and
+  nothing is retried that cannot succeed (a bad URL, a redirect loop, TLS);
+- redirects are followed here, hop by hop, so that no credential header
+  reaches another origin (``_redirects``);
+- ``request_config["max_response_bytes"]`` caps how much of a response is
+  read; the session's connect timeouts are kept beside the call's total;
 - diagnostics go to the context's logger, never with credentials, query
   strings or bodies.
 """
@@ -20,10 +25,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import aiohttp
+from yarl import URL
 
-from . import _http
+from . import _http, _redirects
 from ._cookies import CallCookies, CookieRoute, PerCallCookieJar, release_cookies, use_cookies
-from ._errors import HTTPError, RateLimitError
+from ._errors import HTTPError, RateLimitError, ResponseTooLargeError
 from ._results import FetchResponse
 
 
@@ -31,8 +37,10 @@ class UpstreamAttempt(NamedTuple):
     """One attempt of one ``fetch``, as reported to ``on_request``.
 
     ``url`` is the full URL, query included: an observer that logs it must
-    mask what it should not show. ``status`` is ``None`` when no response
-    arrived, and ``error`` then names the exception.
+    mask what it should not show. Each hop of a redirect is an attempt of its
+    own. ``status`` is ``None`` when no response arrived, and ``error`` then
+    names the exception (``"cancelled"`` for an attempt cut by cancellation);
+    a response whose body was refused has both (``ResponseTooLargeError``).
     """
 
     method: str
@@ -48,9 +56,27 @@ _LOGGER_NAME = "autohive_integrations_sdk"
 
 
 @functools.lru_cache(maxsize=64)
-def _client_timeout(seconds: float) -> aiohttp.ClientTimeout:
+def _client_timeout(seconds: float, base: aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout:
     """Timeouts are immutable: one object per distinct value, not per request."""
-    return aiohttp.ClientTimeout(total=seconds)
+    return _http.client_timeout(seconds, base)
+
+
+async def _read_body(response: aiohttp.ClientResponse, method: str, limit: int | None) -> bytes | bytearray:
+    """The (decoded) body, or ``ResponseTooLargeError`` once it passes ``limit``:
+    a declared ``Content-Length`` over it is refused unread, otherwise the
+    body is read as it arrives and reading stops past the limit, so at most
+    ``limit`` bytes (plus one chunk) are ever held."""
+    if limit is None:
+        return await response.read()
+    declared = response.content_length
+    if declared is not None and declared > limit and method.upper() != "HEAD" and response.status not in (204, 304):
+        raise ResponseTooLargeError(limit, response.status, declared)
+    body = bytearray()
+    async for chunk in response.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise ResponseTooLargeError(limit, response.status)
+    return body
 
 
 class ExecutionContext:
@@ -69,7 +95,9 @@ class ExecutionContext:
 
     ``auth`` is either flat (``{"api_key": ...}``, as in local tests) or the
     platform's wrapped form ``{"auth_type": ..., "credentials": {...}}``.
-    ``request_config`` overrides ``max_retries`` (3) and ``timeout`` (30 s).
+    ``request_config`` overrides ``max_retries`` (3) and ``timeout`` (30 s),
+    and may set ``max_response_bytes`` (no limit by default; a host sets it):
+    a larger response raises ``ResponseTooLargeError``.
     """
 
     def __init__(
@@ -130,12 +158,16 @@ class ExecutionContext:
 
         Platform OAuth auth adds ``Authorization: Bearer <access_token>``
         unless ``headers`` sets ``Authorization``. ``params`` is appended to
-        the URL (dicts and lists JSON-encoded, ``None`` dropped). ``json=``
-        sends JSON; a dict ``data`` with ``content_type`` form-urlencoded is
-        form-encoded. Transient network errors are retried up to
+        the URL's query (dicts and lists JSON-encoded, ``None`` dropped).
+        ``json=`` sends JSON, as does ``data`` with a JSON ``content_type``;
+        a dict ``data`` with ``content_type`` form-urlencoded is form-encoded.
+        Redirects are followed (at most 10), credential headers dropped on a
+        hop to another origin. Transient network errors are retried up to
         ``max_retries`` times with exponential back-off (1 s, 2 s, 4 s...),
-        writes only when they never left. Raises ``RateLimitError`` on 429
-        and ``HTTPError`` on any other non-2xx status.
+        writes only when they never left; an invalid URL, a redirect loop or
+        a TLS failure never. Raises ``RateLimitError`` on 429, ``HTTPError``
+        on any other non-2xx status, ``ResponseTooLargeError`` past
+        ``max_response_bytes``.
         """
         if self._session is None:
             self._session = self._open_session()
@@ -162,10 +194,9 @@ class ExecutionContext:
             while True:
                 started = time.perf_counter()
                 try:
-                    return await self._send(method, url, body, final_headers, seconds, attempt, started)
+                    return await self._send(method, url, body, final_headers, seconds, attempt)
                 except (TimeoutError, aiohttp.ClientError) as error:
                     retry = attempt < max_retries and _http.may_retry(method, error)
-                    self._report(method, url, None, attempt, started, type(error).__name__)
                     self._log_failure(method, url, error, attempt, started, retry)
                     if not retry:
                         raise
@@ -184,44 +215,75 @@ class ExecutionContext:
             self._cookies = CallCookies()
         return use_cookies(self._cookies)
 
-    def _where(self, url: str) -> dict[str, str]:
-        """Origin and path of ``url`` for a log line, credentials masked."""
+    def _secret_values(self) -> tuple[str, ...]:
+        """The credential values in ``auth``, worked out once."""
         if self._secrets is None:
             self._secrets = _http.secret_strings(self.auth)
-        return _http.describe_url(url, self._secrets)
+        return self._secrets
+
+    def _where(self, url: str) -> dict[str, str]:
+        """Origin and path of ``url`` for a log line, credentials masked."""
+        return _http.describe_url(url, self._secret_values())
 
     async def _send(
-        self,
-        method: str,
-        url: str,
-        body: Any,
-        headers: dict[str, str],
-        seconds: float,
-        attempt: int,
-        started: float,
+        self, method: str, url: str, body: Any, headers: dict[str, str], seconds: float, attempt: int
     ) -> FetchResponse:
+        """One attempt: the request and the redirects it leads to, within
+        ``seconds`` in all; each hop reported to ``on_request``."""
         assert self._session is not None
-        async with self._session.request(
-            method=method,
-            url=url,
-            data=body,
-            headers=headers,
-            timeout=_client_timeout(seconds),
-        ) as response:
-            raw = await response.read()
-            self._report(method, url, response.status, attempt, started, None)
-            self._log_response(method, url, response.status, attempt, started)
-            content_type = response.headers.get("Content-Type", "")
-            if response.status == 429:
-                retry_after = _http.parse_retry_after(response.headers.get("Retry-After"))
-                text = _http.decode_body(raw, "text/plain", lambda: response.charset, response.status)
-                raise RateLimitError(
-                    retry_after, response.status, "Rate limit exceeded", text, headers=dict(response.headers)
+        session = self._session
+        base = session.timeout if isinstance(getattr(session, "timeout", None), aiohttp.ClientTimeout) else None
+        limit = self.config.get("max_response_bytes")
+        begun = time.perf_counter()
+        timeout = _client_timeout(seconds, base)
+        target: str | URL = url
+        redirects = 0
+        while True:
+            started = time.perf_counter()
+            shown = str(target)
+            try:
+                async with session.request(
+                    method=method,
+                    url=target,
+                    data=body,
+                    headers=headers,
+                    timeout=timeout,
+                    allow_redirects=False,
+                ) as response:
+                    location = None
+                    if response.status in _redirects.REDIRECT_STATUSES:
+                        location = _redirects.location_of(response.headers)
+                    if location is None:
+                        raw = await _read_body(response, method, limit)
+                        self._report(method, shown, response.status, attempt, started, None)
+                        self._log_response(method, shown, response.status, attempt, started)
+                        return _result(response, raw)
+                    status = response.status
+                    self._report(method, shown, status, attempt, started, None)
+                    self._log_response(method, shown, status, attempt, started)
+            except ResponseTooLargeError as error:
+                self._report(method, shown, error.status, attempt, started, type(error).__name__)
+                raise
+            except (TimeoutError, aiohttp.ClientError) as error:
+                self._report(method, shown, None, attempt, started, type(error).__name__)
+                raise
+            except asyncio.CancelledError:  # the caller's deadline: the attempt still counts
+                self._report(method, shown, None, attempt, started, "cancelled")
+                raise
+            redirects += 1
+            current = URL(target) if isinstance(target, str) else target
+            if redirects >= _redirects.MAX_REDIRECTS:
+                raise aiohttp.TooManyRedirects(
+                    response.request_info,
+                    (),
+                    status=status,
+                    message=f"redirect loop? gave up after {redirects} redirect responses",
                 )
-            result = _http.decode_body(raw, content_type, lambda: response.charset, response.status)
-            if not response.ok:
-                raise HTTPError(response.status, str(result), result, headers=dict(response.headers))
-            return FetchResponse(status=response.status, headers=dict(response.headers), data=result)
+            hop = _redirects.next_hop(
+                status, method, current, _redirects.target_of(current, location), body, headers, self._secret_values()
+            )
+            method, target, body, headers = hop
+            timeout = _http.client_timeout(max(seconds - (time.perf_counter() - begun), 0.001), base)
 
     def _report(
         self, method: str, url: str, status: int | None, attempt: int, started: float, error: str | None
@@ -273,3 +335,16 @@ class ExecutionContext:
                 }
             },
         )
+
+
+def _result(response: aiohttp.ClientResponse, raw: bytes | bytearray) -> FetchResponse:
+    """The parsed response, or the ``HTTPError`` (``RateLimitError`` on 429) it stands for."""
+    headers = dict(response.headers)
+    if response.status == 429:
+        retry_after = _http.parse_retry_after(response.headers.get("Retry-After"))
+        text = _http.decode_body(raw, "text/plain", lambda: response.charset, response.status)
+        raise RateLimitError(retry_after, response.status, "Rate limit exceeded", text, headers=headers)
+    data = _http.decode_body(raw, response.headers.get("Content-Type", ""), lambda: response.charset, response.status)
+    if not response.ok:
+        raise HTTPError(response.status, str(data), data, headers=headers)
+    return FetchResponse(status=response.status, headers=headers, data=data)

@@ -75,3 +75,35 @@ class RateLimitError(HTTPError):
     def __init__(self, retry_after: int, *args: Any, **kwargs: Any) -> None:
         self.retry_after = retry_after
         super().__init__(*args, **kwargs)
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} bytes"
+
+
+class ResponseTooLargeError(Exception):
+    """``ExecutionContext.fetch()`` stopped reading a response larger than
+    ``request_config["max_response_bytes"]``.
+
+    ``limit`` is that limit in bytes, ``status`` the response's status, and
+    ``content_length`` the size the response declared when that is what gave
+    it away (``None`` when the body was cut while streaming). Not an
+    ``HTTPError``: the upstream answered, but the body was never read, so a
+    handler must not take it for the upstream's own error. Never retried.
+    """
+
+    def __init__(self, limit: int, status: int, content_length: int | None = None) -> None:
+        self.limit = limit
+        self.status = status
+        self.content_length = content_length
+        found = (
+            f"it declares Content-Length {content_length}"
+            if content_length is not None
+            else "reading stopped past the limit"
+        )
+        super().__init__(
+            f"HTTP {status} response larger than max_response_bytes = {limit} ({_size(limit)}): {found}"
+        )

@@ -24,6 +24,19 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # was refused, the name did not resolve, or connecting timed out.
 _NEVER_SENT: tuple[type, ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
+# Failures the same request would meet again: a URL that is not a valid
+# http(s) URL (given, or in a redirect), a redirect loop, a TLS failure (an
+# untrusted or mismatched certificate). Checked before _NEVER_SENT, whose
+# ClientConnectorError the TLS errors subclass.
+_NEVER_RETRIED: tuple[type, ...] = (
+    aiohttp.InvalidURL,
+    aiohttp.NonHttpUrlClientError,
+    aiohttp.RedirectClientError,
+    aiohttp.TooManyRedirects,
+    aiohttp.ClientSSLError,
+    aiohttp.ServerFingerprintMismatch,
+)
+
 
 def bearer_header(auth: Any) -> str | None:
     """The ``Authorization`` value ``fetch()`` adds for platform OAuth.
@@ -91,12 +104,31 @@ def encode_body(data: Any, content_type: str | None) -> Any:
 
 
 def may_retry(method: str, error: BaseException) -> bool:
-    """Whether a transient failure of ``method`` may be retried.
+    """Whether a failure of ``method`` may be retried.
 
-    Idempotent methods always may. Others (POST, PATCH) only when the request
-    provably never left, so a write is never repeated upstream.
+    Never when retrying cannot help (an invalid URL or scheme, a redirect
+    loop, a TLS failure), whatever the method. Otherwise idempotent methods
+    may; others (POST, PATCH) only when the request provably never left, so
+    a write is never repeated upstream.
     """
+    if isinstance(error, _NEVER_RETRIED):
+        return False
     return method.upper() in _IDEMPOTENT or isinstance(error, _NEVER_SENT)
+
+
+def client_timeout(total: float, base: aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout:
+    """The timeout of one request: ``total`` from the call, the connect,
+    sock_connect and sock_read timeouts from ``base`` (the session's), so a
+    connect that hangs fails after the session's connect timeout."""
+    if base is None:
+        return aiohttp.ClientTimeout(total=total)
+    return aiohttp.ClientTimeout(
+        total=total,
+        connect=base.connect,
+        sock_read=base.sock_read,
+        sock_connect=base.sock_connect,
+        ceil_threshold=base.ceil_threshold,
+    )
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> int:
@@ -119,7 +151,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> int:
     return max(0, math.ceil(delay))
 
 
-def decode_body(raw: bytes, content_type: str, charset: Callable[[], str | None], status: int) -> Any:
+def decode_body(raw: bytes | bytearray, content_type: str, charset: Callable[[], str | None], status: int) -> Any:
     """Parsed JSON when the response says JSON (text if it is not valid),
     text otherwise, ``None`` for an empty 200/201/204. ``charset`` is asked
     only when text must be decoded."""
@@ -156,10 +188,13 @@ def describe_url(url: str, secrets: tuple[str, ...] = ()) -> dict[str, str]:
     """Scheme+host and path of ``url`` for logs: never the query, which may
     carry tokens, nor user info, and no credential inside the path (as in
     ``/bot<token>/sendMessage``)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # not a URL (an unclosed IPv6 bracket, a bad port): nothing to show
+        return {"origin": "<invalid URL>", "path": ""}
     path = parts.path or "/"
     for secret in secrets:
         path = path.replace(secret, "[redacted]")
