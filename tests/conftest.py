@@ -146,3 +146,36 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/nothing-here"
+
+
+
+@pytest.fixture
+def blackhole_url():
+    """A URL on 127.0.0.1 where connecting hangs, as to a host that drops
+    SYNs: a listening socket that never accepts, its backlog filled by
+    connections that are never read. Local only (no packet leaves the host)."""
+    import select
+    import socket
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    address = server.getsockname()
+    fillers = []
+    try:
+        for _ in range(16):  # bounded: Linux queues backlog + 1 connections
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            fillers.append(filler)
+            if filler.connect_ex(address) == 0:
+                continue
+            _, writable, _ = select.select([], [filler], [], 0.1)
+            if not writable or filler.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
+                break  # this one hangs: the backlog is full
+        else:
+            raise AssertionError("could not fill the listening socket's backlog")
+        yield f"http://127.0.0.1:{address[1]}/never"
+    finally:
+        for filler in fillers:
+            filler.close()
+        server.close()

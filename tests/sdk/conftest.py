@@ -324,35 +324,3 @@ def request_spy(monkeypatch) -> list[dict[str, Any]]:
     monkeypatch.setattr(aiohttp.ClientSession, "request", spy)
     return calls
 
-
-@pytest.fixture
-def blackhole_url():
-    """A URL on 127.0.0.1 where connecting hangs, as to a host that drops
-    SYNs: a listening socket that never accepts, its backlog filled by
-    connections that are never read. Local only (no packet leaves the host)."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    address = server.getsockname()
-    fillers: list[socket.socket] = []
-    try:
-        for _ in range(16):  # bounded: Linux queues backlog + 1 connections
-            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            filler.setblocking(False)
-            fillers.append(filler)
-            if filler.connect_ex(address) != 0 and not _connects_within(filler, 0.1):
-                break  # this one hangs: the backlog is full
-        else:
-            raise AssertionError("could not fill the listening socket's backlog")
-        yield f"http://127.0.0.1:{address[1]}/never"
-    finally:
-        for filler in fillers:
-            filler.close()
-        server.close()
-
-
-def _connects_within(sock: socket.socket, seconds: float) -> bool:
-    import select
-
-    _, writable, _ = select.select([], [sock], [], seconds)
-    return bool(writable) and sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0

@@ -25,6 +25,7 @@ from autohive_integrations_sdk import (
     Integration,
     IntegrationResult,
     RateLimitError,
+    ResponseTooLargeError,
     UpstreamAttempt,
 )
 from autohive_integrations_sdk import ValidationError as SDKValidationError
@@ -186,7 +187,10 @@ class Router:
                 # would only open and close nothing; the context dies with the call.
                 context = ExecutionContext(
                     auth=auth or {},
-                    request_config={"timeout": seconds},
+                    request_config={
+                        "timeout": seconds,
+                        "max_response_bytes": self.config.max_response_bytes_for(call.integration),
+                    },
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
                     logger=lane.logger,
                     session=self.pool.session,
@@ -201,7 +205,7 @@ class Router:
             return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
         except TimeoutError as error:  # an upstream request's own timeout
             return _upstream_failure(error, secrets)
-        except (HTTPError, aiohttp.ClientError) as error:
+        except (HTTPError, aiohttp.ClientError, ResponseTooLargeError) as error:
             return _upstream_failure(error, secrets)
         except Exception as error:
             _log.warning("handler_raised", exc_info=error)
@@ -227,6 +231,9 @@ def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
         message = f"upstream answered HTTP {error.status}: {_shorten(error.message)}"
         if isinstance(error, RateLimitError):
             details["retry_after"] = error.retry_after
+    elif isinstance(error, ResponseTooLargeError):
+        details.update(status=error.status, limit=error.limit)
+        message = f"upstream response too large: {error}"
     else:
         message = f"upstream unreachable: {type(error).__name__}: {error}"
     return error_result(ErrorKind.UPSTREAM_ERROR, scrub_text(message, secrets), **details)

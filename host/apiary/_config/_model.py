@@ -31,6 +31,8 @@ class PoolConfig(NamedTuple):
     dns_cache_ttl: int = 300
     connect_timeout: float = 10
     per_integration: int = 32
+    # Bytes of one upstream response an integration may read (10 MiB).
+    max_response_bytes: int = 10 * 1024 * 1024
 
 
 class ServeConfig(NamedTuple):
@@ -61,6 +63,7 @@ class IntegrationSettings(NamedTuple):
     call_timeout: float | None = None
     per_integration: int | None = None
     accounts: Mapping[str, Mapping[str, Any]] = _NO_ENTRIES
+    max_response_bytes: int | None = None
 
 
 class HostConfig(NamedTuple):
@@ -87,5 +90,8 @@ class HostConfig(NamedTuple):
 
     def concurrency_for(self, integration_id: str) -> int:
         return self.settings_for(integration_id).per_integration or self.pool.per_integration
+
+    def max_response_bytes_for(self, integration_id: str) -> int:
+        return self.settings_for(integration_id).max_response_bytes or self.pool.max_response_bytes
 
 
