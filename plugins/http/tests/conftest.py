@@ -11,6 +11,7 @@ An aiohttp app on 127.0.0.1 that stands in for ``https://api.example.com``
 - ``/ratelimited`` answers 429 with ``Retry-After: 7``;
 - ``/text`` answers a text/plain body;
 - ``/redirect`` answers 302 to ``/echo/redirected``;
+- ``/bytes/{n}`` answers n bytes of text, streamed without a Content-Length;
 - ``/slow`` holds the request until the test ends (bounded), for timeouts.
 
 Nothing here touches the internet.
@@ -83,6 +84,20 @@ def _app(fake: HttpFake) -> web.Application:
         await snapshot(request)
         raise web.HTTPFound("/echo/redirected")
 
+    async def many_bytes(request: web.Request) -> web.StreamResponse:
+        await snapshot(request)
+        size = int(request.match_info["n"])
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            for start in range(0, size, 65536):
+                await response.write(b"z" * min(65536, size - start))
+            await response.write_eof()
+        except ConnectionError:  # the client stopped reading
+            pass
+        return response
+
     async def slow(request: web.Request) -> web.Response:
         await snapshot(request)
         try:
@@ -97,6 +112,7 @@ def _app(fake: HttpFake) -> web.Application:
     app.router.add_route("*", "/ratelimited", ratelimited)
     app.router.add_route("*", "/text", text)
     app.router.add_route("*", "/redirect", redirect)
+    app.router.add_route("*", "/bytes/{n}", many_bytes)
     app.router.add_route("*", "/slow", slow)
     return app
 
