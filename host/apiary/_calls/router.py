@@ -4,7 +4,9 @@
 the action in an ``ExecutionContext`` borrowing the shared pool's session,
 under the integration's bulkhead and the call's timeout, and turns every
 failure into an ``IntegrationResult``: nothing raises to the caller, no
-traceback leaves the host, and no credential appears in a message.
+traceback leaves the host, and no credential appears in a message. A
+handler's ``SystemExit``, ``KeyboardInterrupt`` or other ``BaseException``
+is a handler error too; only the caller's own cancellation propagates.
 """
 
 from __future__ import annotations
@@ -195,21 +197,21 @@ class Router:
                 return await operation(integration, context)
         except SDKValidationError as error:  # raised, not returned, by get_connected_account
             return validation_result(scrub_text(str(error), secrets), error.source, error.property)
-        except asyncio.CancelledError:
-            if not deadline.absorb_expiry():
+        except asyncio.CancelledError as error:
+            deadline.close()
+            if deadline.caller_cancelled():
                 raise  # the caller cancelled us: not ours to turn into a result
-            return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
+            if deadline.expired:
+                return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
+            return _handler_error(error, secrets)  # nobody cancelled: the handler raised it
         except TimeoutError as error:  # an upstream request's own timeout
             return _upstream_failure(error, secrets)
         except (HTTPError, aiohttp.ClientError) as error:
             return _upstream_failure(error, secrets)
-        except Exception as error:
-            _log.warning("handler_raised", exc_info=error)
-            return error_result(
-                ErrorKind.HANDLER_ERROR,
-                scrub_text(f"{type(error).__name__}: {error}", secrets),
-                exception=type(error).__name__,
-            )
+        except GeneratorExit:
+            raise  # this coroutine is being closed: it must stop, not answer
+        except BaseException as error:  # SystemExit, KeyboardInterrupt... must not end the host
+            return _handler_error(error, secrets)
         finally:
             deadline.close()
 
@@ -218,6 +220,16 @@ class Router:
         nor keeps the other plugins from running."""
         for plugin, error in self._notifier.notify(name, **kwargs):
             _log.warning("plugin_hook_failed", hook=name, plugin=plugin, exc_info=error)
+
+
+def _handler_error(error: BaseException, secrets: Any) -> IntegrationResult:
+    """The result of a handler that raised ``error``, logged with its traceback."""
+    _log.warning("handler_raised", exc_info=error)
+    return error_result(
+        ErrorKind.HANDLER_ERROR,
+        scrub_text(f"{type(error).__name__}: {error}", secrets),
+        exception=type(error).__name__,
+    )
 
 
 def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
