@@ -34,13 +34,23 @@ from autohive_integrations_sdk import ValidationError as SDKValidationError
 from .._config import HostConfig
 from .._exceptions import CredentialsError, LoadError
 from .._loading.registry import Registry
-from .._observe.logs import get_logger
-from .._observe.redaction import bind_secrets, reset_secrets, scrub_text, secret_values
+from .._observe.logs import get_logger, integration_logger
+from .._observe.redaction import (
+    bind_secrets,
+    credential_values,
+    reset_secrets,
+    scrub_data,
+    scrub_text,
+    secret_values,
+    share_secrets,
+    withdraw_secrets,
+)
 from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
 from .deadline import Deadline
 from .pool import SessionPool
 from .request import CONNECTED_ACCOUNT, CallRequest, new_call_id
 from .results import ErrorKind, error_result, validation_result
+from .threads import use_context_executor
 
 _log = get_logger("apiary.router")
 
@@ -71,6 +81,10 @@ class Router:
         self._lanes: dict[str, _Lane] = {}
         self._notifier = Notifier(hooks)
         self._credential_plugins = len(hooks.hook.apiary_resolve_credentials.get_hookimpls())
+        try:  # a handler's run_in_executor keeps the call's ids and secrets
+            use_context_executor(asyncio.get_running_loop())
+        except RuntimeError:
+            pass  # made outside a loop: nothing to equip
 
     def _lane(self, integration_id: str) -> _Lane:
         lane = self._lanes.get(integration_id)
@@ -78,7 +92,7 @@ class Router:
             lane = self._lanes[integration_id] = _Lane(
                 timeout=self.config.timeout_for(integration_id),
                 bulkhead=self.pool.bulkhead(integration_id, self.config.concurrency_for(integration_id)),
-                logger=logging.getLogger(f"apiary.integration.{integration_id}"),
+                logger=integration_logger(integration_id),
                 resolves_credentials=self._credential_plugins > 1
                 or bool(self.config.settings_for(integration_id).accounts),
             )
@@ -178,8 +192,29 @@ class Router:
                 )
         secrets = secret_values(auth)
         bind_secrets(secrets)
-        self._safe_hook("apiary_before_call", call=call)
+        # Credentials the host resolved: redacted from every thread's logs
+        # while the call runs, and from its result (the caller never had them).
+        host_secrets = credential_values(auth) if request.auth is None else ()
+        share_secrets(host_secrets)
+        try:
+            self._safe_hook("apiary_before_call", call=call)
+            result = await self._execute(call, request, lane, integration, auth, secrets, operation)
+        finally:
+            withdraw_secrets(host_secrets)
+        return scrub_data(result, host_secrets) if host_secrets else result
 
+    async def _execute(
+        self,
+        call: CallInfo,
+        request: CallRequest,
+        lane: _Lane,
+        integration: Integration,
+        auth: dict[str, Any] | None,
+        secrets: tuple[str, ...],
+        operation: Operation,
+    ) -> IntegrationResult:
+        """Run ``operation`` under the bulkhead and the deadline; every way
+        it ends a result, but the caller's cancellation."""
         seconds = request.timeout or lane.timeout
         deadline = Deadline(seconds)  # it covers the wait for the bulkhead too
         try:
