@@ -64,6 +64,7 @@ class _Lane:
 
     timeout: float
     bulkhead: asyncio.Semaphore
+    session: aiohttp.ClientSession  # the integration's own connections
     logger: logging.Logger
     # False when no plugin but the config could supply credentials and the
     # config names no account: the credentials hook would answer None.
@@ -92,6 +93,7 @@ class Router:
             lane = self._lanes[integration_id] = _Lane(
                 timeout=self.config.timeout_for(integration_id),
                 bulkhead=self.pool.bulkhead(integration_id, self.config.concurrency_for(integration_id)),
+                session=self.pool.session_for(integration_id, self.config.connections_for(integration_id)),
                 logger=integration_logger(integration_id),
                 resolves_credentials=self._credential_plugins > 1
                 or bool(self.config.settings_for(integration_id).accounts),
@@ -226,7 +228,7 @@ class Router:
                     request_config={"timeout": seconds},
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
                     logger=lane.logger,
-                    session=self.pool.session,
+                    session=lane.session,
                     on_request=self.observe_upstream,
                 )
                 return await operation(integration, context)

@@ -25,12 +25,15 @@ class LoggingConfig(NamedTuple):
 
 
 class PoolConfig(NamedTuple):
-    limit: int = 100
+    # Connections in all: each integration's share is set aside from it.
+    limit: int = 500
     limit_per_host: int = 20
     keepalive_timeout: float = 30
     dns_cache_ttl: int = 300
     connect_timeout: float = 10
     per_integration: int = 32
+    # Connections one integration may hold at once (its own connector).
+    connections_per_integration: int = 20
 
 
 class ServeConfig(NamedTuple):
@@ -61,6 +64,7 @@ class IntegrationSettings(NamedTuple):
     call_timeout: float | None = None
     per_integration: int | None = None
     accounts: Mapping[str, Mapping[str, Any]] = _NO_ENTRIES
+    connections: int | None = None
 
 
 class HostConfig(NamedTuple):
@@ -87,5 +91,8 @@ class HostConfig(NamedTuple):
 
     def concurrency_for(self, integration_id: str) -> int:
         return self.settings_for(integration_id).per_integration or self.pool.per_integration
+
+    def connections_for(self, integration_id: str) -> int:
+        return self.settings_for(integration_id).connections or self.pool.connections_per_integration
 
 

@@ -97,6 +97,7 @@ _INTEGRATION_KEYS: Mapping[str, Check] = {
     "call_timeout": _positive_number,
     "per_integration": _positive_int,
     "accounts": _accounts,
+    "connections": _positive_int,
 }
 
 
@@ -200,6 +201,7 @@ _SECTIONS: Mapping[str, Mapping[str, Check]] = {
         "dns_cache_ttl": _positive_int,
         "connect_timeout": _positive_number,
         "per_integration": _positive_int,
+        "connections_per_integration": _positive_int,
     },
 }
 
