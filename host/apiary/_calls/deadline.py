@@ -18,8 +18,9 @@ __all__ = ["Deadline"]
 class Deadline:
     """Cancels the running call ``seconds`` from now.
 
-    ``asyncio.timeout``'s job for the one shape the router needs, at less than
-    half its cost (2.3 against 5.3 µs here), which counts on every call.
+    ``asyncio.timeout``'s job for the one shape the router needs, at two
+    thirds of its cost (3.3 against 5.0 µs to start and stop, the cancel-count
+    bookkeeping included: 0.1 µs of it), which counts on every call.
     """
 
     __slots__ = ("_task", "_handle", "_cancelling", "_expired", "_withdrawn")

@@ -118,6 +118,8 @@ def share_secrets(secrets: tuple[str, ...]) -> None:
     """Redact ``secrets`` from every log line of the process until
     ``withdraw_secrets(secrets)``; calls sharing a secret count it once each."""
     global _shared
+    if not secrets:
+        return
     with _shared_lock:
         changed = False
         for secret in secrets:
@@ -131,6 +133,8 @@ def share_secrets(secrets: tuple[str, ...]) -> None:
 def withdraw_secrets(secrets: tuple[str, ...]) -> None:
     """Undo one ``share_secrets(secrets)``."""
     global _shared
+    if not secrets:
+        return
     with _shared_lock:
         changed = False
         for secret in secrets:
