@@ -237,7 +237,12 @@ def make_host(config_path: Path, concurrency: int, log_level: str) -> Any:
         {
             "host": {"call_timeout": 30},
             "logging": {"format": "json", "level": log_level},
-            "pool": {"limit": limit, "limit_per_host": limit, "per_integration": limit},
+            "pool": {
+                "limit": limit,
+                "limit_per_host": limit,
+                "per_integration": limit,
+                "connections_per_integration": limit,
+            },
         },
         source="bench",
     )
@@ -335,7 +340,7 @@ async def measure(concurrency: int, calls: int, rounds: int, warmup: int, max_se
         async def sdk_on_pool_call() -> Any:
             # The SDK alone on the host's pooled session: no routing, hooks,
             # credentials, bulkhead or timeout. Separates the SDK's cost from the host's.
-            context = ExecutionContext(session=host._pool.session)
+            context = ExecutionContext(session=host._pool.session_for(INTEGRATION_ID, max(100, concurrency)))
             return await integration.execute_action("get_doc", inputs, context)
 
         async def raw_call() -> Any:

@@ -10,6 +10,8 @@ credentials are plugins like any other.
 from __future__ import annotations
 
 import contextvars
+import logging
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -124,29 +126,144 @@ class HookSpecs:
 
 
 class Notifier:
-    """Calls every implementation of the notification hooks, each on its own.
+    """Dispatches the notification hooks through pluggy, one failing plugin
+    silencing nobody.
 
-    A plugin that raises must not keep the others (the built-in call log
-    among them) from running, as one pluggy hook call would: pluggy stops at
-    the first exception. Implementations are looked up once, when the host
-    starts, since plugins do not change while it runs.
+    Each hook goes through its pluggy hook caller, so wrappers (``wrapper=True``
+    and old-style ``hookwrapper=True``) run around the other implementations
+    with pluggy's ordering. Pluggy stops at the first exception, so every
+    implementation of a notification hook is guarded once (``_guard``): one that
+    raises is reported as a ``(plugin, exception)`` failure of this dispatch and
+    the hook goes on without it. Hooks with no implementation cost one dict
+    look-up; plugins are registered before the host starts, so which hooks
+    have implementations is worked out once.
     """
 
     def __init__(self, manager: pluggy.PluginManager) -> None:
-        self._implementations = {
-            name: [(impl.plugin_name, impl.function, impl.argnames) for impl in reversed(caller.get_hookimpls())]
-            for name, caller in vars(manager.hook).items()
-        }
+        self._callers: dict[str, Any] = {}
+        for name, caller in vars(manager.hook).items():
+            if caller.spec is not None and caller.spec.opts.get("firstresult"):
+                continue  # answered by the first plugin, raised to its caller
+            implementations = caller.get_hookimpls()
+            if implementations:
+                for implementation in implementations:
+                    _guard(implementation, name)
+                self._callers[name] = caller
 
     def notify(self, hook: str, **kwargs: Any) -> list[tuple[str, BaseException]]:
         """Call ``hook`` on every plugin; return the ``(plugin, exception)`` failures."""
+        caller = self._callers.get(hook)
+        if caller is None:
+            return []
         failures: list[tuple[str, BaseException]] = []
-        for plugin, function, argnames in self._implementations.get(hook, ()):
-            try:
-                function(*[kwargs[name] for name in argnames])
-            except Exception as error:
-                failures.append((plugin, error))
+        token = _failures.set(failures)
+        try:
+            caller(**kwargs)
+        finally:
+            _failures.reset(token)
         return failures
+
+
+# The failures of the dispatch running in this context (``Notifier.notify``).
+_failures: contextvars.ContextVar[list[tuple[str, BaseException]] | None] = contextvars.ContextVar(
+    "apiary_hook_failures", default=None
+)
+
+
+def _report(plugin: str, hook: str, error: BaseException) -> None:
+    sink = _failures.get()
+    if sink is not None:
+        sink.append((plugin, error))
+    else:  # the hook was called without a Notifier: still never silent
+        logging.getLogger("apiary.hooks").warning("plugin %s failed in %s", plugin, hook, exc_info=error)
+
+
+def _guard(implementation: pluggy.HookImpl, hook: str) -> None:
+    """Make ``implementation`` report an exception instead of raising it
+    (once: the guarded function is marked)."""
+    function = implementation.function
+    if getattr(function, "_apiary_guarded", False):
+        return
+    plugin = implementation.plugin_name
+    if implementation.wrapper:
+        guarded = _guarded_wrapper(function, plugin, hook)
+    elif implementation.hookwrapper:
+        guarded = _guarded_old_style_wrapper(function, plugin, hook)
+    else:
+        guarded = _guarded_call(function, plugin, hook)
+    guarded._apiary_guarded = True  # type: ignore[attr-defined]
+    # Pluggy worked out the argument names from the original at registration
+    # and calls ``function`` with them: only the call itself is replaced.
+    setattr(implementation, "function", guarded)  # noqa: B010 - a Final attribute for type checkers
+
+
+def _guarded_call(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:
+            _report(plugin, hook, error)
+            return None
+
+    return guarded
+
+
+def _guarded_wrapper(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    """A new-style wrapper that steps aside when its setup or teardown raises."""
+
+    def guarded(*args: Any, **kwargs: Any) -> Generator[None, Any, Any]:
+        try:
+            teardown = function(*args, **kwargs)
+            next(teardown)
+        except Exception as error:  # StopIteration too: it did not yield
+            _report(plugin, hook, error)
+            return (yield)
+        try:
+            result = yield
+        except BaseException as error:  # an inner implementation's, not an Exception: the wrapper's to handle
+            try:
+                teardown.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            teardown.close()
+            raise
+        try:
+            teardown.send(result)
+        except StopIteration as stop:
+            return stop.value
+        except Exception as error:
+            _report(plugin, hook, error)
+            return result
+        teardown.close()
+        _report(plugin, hook, RuntimeError("the hook wrapper yielded twice"))
+        return result
+
+    return guarded
+
+
+def _guarded_old_style_wrapper(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    """An old-style (``hookwrapper=True``) wrapper that steps aside when it raises."""
+
+    def guarded(*args: Any, **kwargs: Any) -> Generator[None, Any, None]:
+        try:
+            teardown = function(*args, **kwargs)
+            next(teardown)
+        except Exception as error:
+            _report(plugin, hook, error)
+            yield
+            return
+        outcome = yield
+        try:
+            teardown.send(outcome)
+        except StopIteration:
+            return
+        except Exception as error:
+            _report(plugin, hook, error)
+            return
+        teardown.close()
+        _report(plugin, hook, RuntimeError("the hook wrapper yielded twice"))
+
+    return guarded
 
 
 def plugin_manager() -> pluggy.PluginManager:

@@ -83,7 +83,9 @@ async def test_streamable_http_essentials(mcp_http, fake_upstream):
     expected = {"status": 200, "data": {"hello": "world", "items": [1, 2, 3]}}
     assert ok.is_error is False and ok.structured_content == expected
     assert json.loads(text_of(ok)) == expected
-    assert whoami.is_error is False and whoami.structured_content["data"]["api_key"] == KEY
+    # The configured key reached the upstream; its echo never reaches the client.
+    assert whoami.is_error is False and whoami.structured_content["data"]["api_key"] == "[redacted]"
+    assert fake_upstream.seen("/whoami")[0].headers["X-Api-Key"] == KEY
 
     assert bad.is_error is True and "property 'x'" in text_of(bad)
     assert failing.is_error is True and "502" in text_of(failing) and "upstream_error" in text_of(failing)

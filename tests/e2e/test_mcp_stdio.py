@@ -88,7 +88,9 @@ async def test_call_succeeds_with_structured_content_and_text(apiary_env, tmp_pa
     assert echoed.structured_content == {"x": 7, "message": "hi"}
     # Credentials from the host config and environment; the client passed none.
     assert whoami.is_error is False, text_of(whoami)
-    assert whoami.structured_content["data"]["api_key"] == KEY
+    # The key reached the upstream; its echo never reaches the client, who never had it.
+    assert fake_upstream.seen("/whoami")[0].headers["X-Api-Key"] == KEY
+    assert whoami.structured_content["data"]["api_key"] == "[redacted]"
     assert [request.path for request in fake_upstream.requests] == ["/json", "/whoami"]
 
 

@@ -230,3 +230,111 @@ async def test_hook_implementations_may_take_fewer_arguments(make_host, hook):
     host = await make_host("echo", plugins=[Minimal()])
     await host.call("echo", "echo", {})
     assert seen == ["echo"]
+
+
+# ---- wrappers: dispatched by pluggy, like every other implementation ---------------
+
+
+class NewStyleWrapper:
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl(wrapper=True)
+    def apiary_after_call(self, call, result, duration_ms):
+        self.seen.append(("before", call.action))
+        outcome = yield
+        self.seen.append(("after", call.action, outcome))
+        return outcome
+
+
+class OldStyleWrapper:
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl(hookwrapper=True)
+    def apiary_before_call(self, call):
+        self.seen.append(("before", call.action))
+        outcome = yield
+        self.seen.append(("after", call.action, outcome.get_result()))
+
+
+async def test_wrapper_hooks_run_around_the_other_implementations(make_host, logs):
+    new_style, old_style, recorder = NewStyleWrapper(), OldStyleWrapper(), Recorder()
+    host = await make_host("echo", plugins=[recorder, new_style, old_style])
+    result = await host.call("echo", "echo", {"x": 1})
+    assert result.type is ResultType.ACTION
+    assert new_style.seen == [("before", "echo"), ("after", "echo", [])]
+    assert old_style.seen == [("before", "echo"), ("after", "echo", [])]
+    assert len(recorder.after) == 1 and len(logs.events("call")) == 1
+    assert logs.events("plugin_hook_failed") == []
+
+
+class Order:
+    def __init__(self, log):
+        self.log = log
+
+    @hookimpl(wrapper=True, tryfirst=True)
+    def apiary_after_call(self, call, result, duration_ms):
+        self.log.append("wrapper in")
+        outcome = yield
+        self.log.append("wrapper out")
+        return outcome
+
+
+class Plain:
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    @hookimpl
+    def apiary_after_call(self, call, result, duration_ms):
+        self.log.append(self.name)
+
+
+async def test_a_raising_implementation_inside_a_wrapper_silences_nobody(make_host, logs):
+    """The wrapper sees the hook finish normally, every other plugin runs,
+    the call log is written, and the failure is logged with its plugin."""
+    order = []
+    host = await make_host("echo", plugins=[Plain(order, "first"), Raiser(), Order(order), Plain(order, "last")])
+    result = await host.call("echo", "echo", {})
+    assert result.type is ResultType.ACTION
+    assert order == ["wrapper in", "last", "first", "wrapper out"]
+    assert len(logs.events("call")) == 1
+    failures = logs.events("plugin_hook_failed")
+    assert sorted(failure["hook"] for failure in failures) == ["apiary_after_call", "apiary_before_call"]
+    assert all("is broken" in failure["exception"] for failure in failures)
+
+
+class BrokenWrappers:
+    @hookimpl(wrapper=True)
+    def apiary_after_call(self, call, result, duration_ms):
+        raise RuntimeError("wrapper setup is broken")
+        yield  # pragma: no cover - a generator that fails before yielding
+
+    @hookimpl(hookwrapper=True)
+    def apiary_before_call(self, call):
+        yield
+        raise RuntimeError("wrapper teardown is broken")
+
+
+async def test_a_raising_wrapper_silences_nobody(make_host, logs):
+    recorder = Recorder()
+    host = await make_host("echo", plugins=[recorder, BrokenWrappers()])
+    result = await host.call("echo", "echo", {})
+    assert result.type is ResultType.ACTION
+    assert len(recorder.before) == 1 and len(recorder.after) == 1
+    assert len(logs.events("call")) == 1
+    failures = {(event["hook"], "setup" if "setup" in event["exception"] else "teardown")
+                for event in logs.events("plugin_hook_failed")}
+    assert failures == {("apiary_after_call", "setup"), ("apiary_before_call", "teardown")}
+
+
+async def test_a_wrapper_failing_to_configure_is_skipped_like_any_plugin(make_host):
+    class BadConfigureWrapper:
+        @hookimpl(wrapper=True)
+        def apiary_configure(self, config):
+            yield
+            raise RuntimeError("cannot configure either")
+
+    host = await make_host("echo", plugins=[BadConfigureWrapper()])
+    assert any("cannot configure either" in reason for _, reason in host.plugin_failures)
+    assert (await host.call("echo", "echo", {})).type is ResultType.ACTION

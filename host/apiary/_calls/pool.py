@@ -1,13 +1,19 @@
-"""The shared session pool every integration's requests go through.
+"""The connections every integration's requests go through.
 
-One ``aiohttp`` connector and session for the whole host: keep-alive,
-total and per-host connection limits and a DNS cache, from the host config.
-The session keeps no cookies: its ``PerCallCookieJar`` hands cookie handling
-to the context of the call making the request, so a call keeps its own
-cookies (across redirects too) and nothing leaks between calls,
-integrations or accounts. A per-integration semaphore
-(the bulkhead) caps how many calls of one integration run at once, so a slow
-upstream cannot hold every connection.
+Each integration gets its own ``aiohttp`` connector and session, made at its
+first call: keep-alive, a DNS cache, and limits of its own, so one
+integration fanning out can hold only its share (``connections_per_integration``
+or the integration's ``connections``, at most ``limit_per_host`` to one
+upstream host) and never makes another wait for a connection. The shares are
+set aside from ``pool.limit``, which keeps the total bounded: an integration
+whose share no longer fits gets what is left (at least one connection) and
+the log says so. Every session is closed with the pool.
+
+The sessions keep no cookies: their ``PerCallCookieJar`` hands cookie
+handling to the context of the call making the request, so a call keeps its
+own cookies (across redirects too) and nothing leaks between calls,
+integrations or accounts. A per-integration semaphore (the bulkhead) caps
+how many calls of one integration run at once.
 
 The host config's ``upstreams`` override applies here, to every request
 through the pool: a request for an overridden origin goes to its
@@ -71,35 +77,61 @@ class SessionPool:
     def __init__(self, config: PoolConfig, upstreams: Mapping[str, str] | None = None) -> None:
         self.config = config
         self.upstreams = dict(upstreams or {})
-        self._session: aiohttp.ClientSession | None = None
+        self._open = False
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._reserved = 0  # connections set aside for the integrations' sessions
         self._bulkheads: dict[str, asyncio.Semaphore] = {}
+        self._middlewares: tuple[aiohttp.ClientMiddlewareType, ...] = ()
 
     async def open(self) -> None:
-        config = self.config
-        connector = aiohttp.TCPConnector(
-            limit=config.limit,
-            limit_per_host=config.limit_per_host,
-            keepalive_timeout=config.keepalive_timeout,
-            ttl_dns_cache=config.dns_cache_ttl,
-            use_dns_cache=True,
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=PerCallCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=None, connect=config.connect_timeout),
-            middlewares=(_override(self.upstreams),) if self.upstreams else (),
-        )
+        self._middlewares = (_override(self.upstreams),) if self.upstreams else ()
+        self._open = True
 
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        """The shared session; only valid between ``open()`` and ``close()``."""
-        if self._session is None or self._session.closed:
-            raise RuntimeError("the session pool is not open (use the Host as 'async with Host() as host')")
-        return self._session
+    def session_for(self, integration_id: str, connections: int) -> aiohttp.ClientSession:
+        """The session of ``integration_id``, holding at most ``connections``
+        connections (less when ``pool.limit`` has no more to set aside); made
+        on first use, valid until ``close()``."""
+        session = self._sessions.get(integration_id)
+        if session is None:
+            if not self._open:
+                raise RuntimeError("the session pool is not open (use the Host as 'async with Host() as host')")
+            config = self.config
+            share = self._set_aside(integration_id, connections)
+            connector = aiohttp.TCPConnector(
+                limit=share,
+                limit_per_host=min(config.limit_per_host, share),
+                keepalive_timeout=config.keepalive_timeout,
+                ttl_dns_cache=config.dns_cache_ttl,
+                use_dns_cache=True,
+            )
+            session = self._sessions[integration_id] = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=PerCallCookieJar(),
+                # sock_connect, not connect: aiohttp's connect also counts the
+                # wait for a free connection of the share, which the call's
+                # own deadline bounds; this bounds opening the socket.
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=config.connect_timeout),
+                middlewares=self._middlewares,
+            )
+        return session
+
+    def _set_aside(self, integration_id: str, asked: int) -> int:
+        share = max(1, min(asked, self.config.limit - self._reserved))
+        self._reserved += share
+        if share < asked:
+            get_logger("apiary.pool").warning(
+                "pool_limit_reached",
+                integration=integration_id,
+                connections=share,
+                asked=asked,
+                limit=self.config.limit,
+                hint="raise pool.limit, or lower pool.connections_per_integration",
+            )
+        return share
 
     @property
     def is_open(self) -> bool:
-        return self._session is not None and not self._session.closed
+        return self._open
 
     def bulkhead(self, integration_id: str, limit: int) -> asyncio.Semaphore:
         """The semaphore capping concurrent calls of ``integration_id``."""
@@ -109,7 +141,9 @@ class SessionPool:
         return semaphore
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        self._open = False
+        sessions, self._sessions = list(self._sessions.values()), {}
+        self._reserved = 0
         self._bulkheads.clear()
+        for session in sessions:
+            await session.close()

@@ -4,7 +4,9 @@
 the action in an ``ExecutionContext`` borrowing the shared pool's session,
 under the integration's bulkhead and the call's timeout, and turns every
 failure into an ``IntegrationResult``: nothing raises to the caller, no
-traceback leaves the host, and no credential appears in a message.
+traceback leaves the host, and no credential appears in a message. A
+handler's ``SystemExit``, ``KeyboardInterrupt`` or other ``BaseException``
+is a handler error too; only the caller's own cancellation propagates.
 """
 
 from __future__ import annotations
@@ -33,13 +35,23 @@ from autohive_integrations_sdk import ValidationError as SDKValidationError
 from .._config import HostConfig
 from .._exceptions import CredentialsError, LoadError
 from .._loading.registry import Registry
-from .._observe.logs import get_logger
-from .._observe.redaction import bind_secrets, reset_secrets, scrub_text, secret_values
+from .._observe.logs import get_logger, integration_logger
+from .._observe.redaction import (
+    bind_secrets,
+    credential_values,
+    reset_secrets,
+    scrub_data,
+    scrub_text,
+    secret_values,
+    share_secrets,
+    withdraw_secrets,
+)
 from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
 from .deadline import Deadline
 from .pool import SessionPool
 from .request import CONNECTED_ACCOUNT, CallRequest, new_call_id
 from .results import ErrorKind, error_result, validation_result
+from .threads import use_context_executor
 
 _log = get_logger("apiary.router")
 
@@ -53,6 +65,7 @@ class _Lane:
 
     timeout: float
     bulkhead: asyncio.Semaphore
+    session: aiohttp.ClientSession  # the integration's own connections
     logger: logging.Logger
     # False when no plugin but the config could supply credentials and the
     # config names no account: the credentials hook would answer None.
@@ -70,6 +83,10 @@ class Router:
         self._lanes: dict[str, _Lane] = {}
         self._notifier = Notifier(hooks)
         self._credential_plugins = len(hooks.hook.apiary_resolve_credentials.get_hookimpls())
+        try:  # a handler's run_in_executor keeps the call's ids and secrets
+            use_context_executor(asyncio.get_running_loop())
+        except RuntimeError:
+            pass  # made outside a loop: nothing to equip
 
     def _lane(self, integration_id: str) -> _Lane:
         lane = self._lanes.get(integration_id)
@@ -77,7 +94,8 @@ class Router:
             lane = self._lanes[integration_id] = _Lane(
                 timeout=self.config.timeout_for(integration_id),
                 bulkhead=self.pool.bulkhead(integration_id, self.config.concurrency_for(integration_id)),
-                logger=logging.getLogger(f"apiary.integration.{integration_id}"),
+                session=self.pool.session_for(integration_id, self.config.connections_for(integration_id)),
+                logger=integration_logger(integration_id),
                 resolves_credentials=self._credential_plugins > 1
                 or bool(self.config.settings_for(integration_id).accounts),
             )
@@ -177,8 +195,29 @@ class Router:
                 )
         secrets = secret_values(auth)
         bind_secrets(secrets)
-        self._safe_hook("apiary_before_call", call=call)
+        # Credentials the host resolved: redacted from every thread's logs
+        # while the call runs, and from its result (the caller never had them).
+        host_secrets = credential_values(auth) if request.auth is None else ()
+        share_secrets(host_secrets)
+        try:
+            self._safe_hook("apiary_before_call", call=call)
+            result = await self._execute(call, request, lane, integration, auth, secrets, operation)
+        finally:
+            withdraw_secrets(host_secrets)
+        return scrub_data(result, host_secrets) if host_secrets else result
 
+    async def _execute(
+        self,
+        call: CallInfo,
+        request: CallRequest,
+        lane: _Lane,
+        integration: Integration,
+        auth: dict[str, Any] | None,
+        secrets: tuple[str, ...],
+        operation: Operation,
+    ) -> IntegrationResult:
+        """Run ``operation`` under the bulkhead and the deadline; every way
+        it ends a result, but the caller's cancellation."""
         seconds = request.timeout or lane.timeout
         deadline = Deadline(seconds)  # it covers the wait for the bulkhead too
         try:
@@ -193,27 +232,27 @@ class Router:
                     },
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
                     logger=lane.logger,
-                    session=self.pool.session,
+                    session=lane.session,
                     on_request=self.observe_upstream,
                 )
                 return await operation(integration, context)
         except SDKValidationError as error:  # raised, not returned, by get_connected_account
             return validation_result(scrub_text(str(error), secrets), error.source, error.property)
-        except asyncio.CancelledError:
-            if not deadline.absorb_expiry():
+        except asyncio.CancelledError as error:
+            deadline.close()
+            if deadline.caller_cancelled():
                 raise  # the caller cancelled us: not ours to turn into a result
-            return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
+            if deadline.expired:
+                return error_result(ErrorKind.TIMEOUT, f"{call.action!r} did not finish within {seconds:g} s")
+            return _handler_error(error, secrets)  # nobody cancelled: the handler raised it
         except TimeoutError as error:  # an upstream request's own timeout
             return _upstream_failure(error, secrets)
         except (HTTPError, aiohttp.ClientError, ResponseTooLargeError) as error:
             return _upstream_failure(error, secrets)
-        except Exception as error:
-            _log.warning("handler_raised", exc_info=error)
-            return error_result(
-                ErrorKind.HANDLER_ERROR,
-                scrub_text(f"{type(error).__name__}: {error}", secrets),
-                exception=type(error).__name__,
-            )
+        except GeneratorExit:
+            raise  # this coroutine is being closed: it must stop, not answer
+        except BaseException as error:  # SystemExit, KeyboardInterrupt... must not end the host
+            return _handler_error(error, secrets)
         finally:
             deadline.close()
 
@@ -222,6 +261,16 @@ class Router:
         nor keeps the other plugins from running."""
         for plugin, error in self._notifier.notify(name, **kwargs):
             _log.warning("plugin_hook_failed", hook=name, plugin=plugin, exc_info=error)
+
+
+def _handler_error(error: BaseException, secrets: Any) -> IntegrationResult:
+    """The result of a handler that raised ``error``, logged with its traceback."""
+    _log.warning("handler_raised", exc_info=error)
+    return error_result(
+        ErrorKind.HANDLER_ERROR,
+        scrub_text(f"{type(error).__name__}: {error}", secrets),
+        exception=type(error).__name__,
+    )
 
 
 def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:

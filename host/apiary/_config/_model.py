@@ -25,7 +25,8 @@ class LoggingConfig(NamedTuple):
 
 
 class PoolConfig(NamedTuple):
-    limit: int = 100
+    # Connections in all: each integration's share is set aside from it.
+    limit: int = 500
     limit_per_host: int = 20
     keepalive_timeout: float = 30
     dns_cache_ttl: int = 300
@@ -33,6 +34,8 @@ class PoolConfig(NamedTuple):
     per_integration: int = 32
     # Bytes of one upstream response an integration may read (10 MiB).
     max_response_bytes: int = 10 * 1024 * 1024
+    # Connections one integration may hold at once (its own connector).
+    connections_per_integration: int = 20
 
 
 class ServeConfig(NamedTuple):
@@ -64,6 +67,7 @@ class IntegrationSettings(NamedTuple):
     per_integration: int | None = None
     accounts: Mapping[str, Mapping[str, Any]] = _NO_ENTRIES
     max_response_bytes: int | None = None
+    connections: int | None = None
 
 
 class HostConfig(NamedTuple):
@@ -93,5 +97,7 @@ class HostConfig(NamedTuple):
 
     def max_response_bytes_for(self, integration_id: str) -> int:
         return self.settings_for(integration_id).max_response_bytes or self.pool.max_response_bytes
+    def connections_for(self, integration_id: str) -> int:
+        return self.settings_for(integration_id).connections or self.pool.connections_per_integration
 
 

@@ -98,6 +98,7 @@ _INTEGRATION_KEYS: Mapping[str, Check] = {
     "per_integration": _positive_int,
     "accounts": _accounts,
     "max_response_bytes": _positive_int,
+    "connections": _positive_int,
 }
 
 
@@ -202,6 +203,7 @@ _SECTIONS: Mapping[str, Mapping[str, Check]] = {
         "connect_timeout": _positive_number,
         "per_integration": _positive_int,
         "max_response_bytes": _positive_int,
+        "connections_per_integration": _positive_int,
     },
 }
 

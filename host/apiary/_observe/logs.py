@@ -10,23 +10,30 @@ console rendering.
 
 Logs go to stderr: stdout belongs to command output (``apiary call`` prints
 its result there, ``apiary mcp`` speaks its protocol there).
+
+Redaction holds whatever the embedding application configured: the host's
+own loggers (``get_logger``) run the call's context and redaction ahead of
+the application's structlog processors when those are not the host's, and
+the integrations' ``logging`` loggers (``integration_logger``) scrub each
+record in place before any handler sees it.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any, TextIO
 
 import structlog
 
 from .._config import LoggingConfig
 from ..hooks import current_call
-from .redaction import redact
+from .redaction import redact, redact_record
 
 _level = logging.INFO
 _configured = False
+_installed: list[Any] | None = None  # the structlog processors configure() installed
 
 
 def add_call_context(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -43,6 +50,15 @@ def _name_logger(logger: Any, method_name: str, event_dict: MutableMapping[str, 
     """structlog processor: ``logger`` names the writer, as for stdlib records."""
     if "logger_name" in event_dict:
         event_dict["logger"] = event_dict.pop("logger_name")
+    return event_dict
+
+
+def _record_exception(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """ProcessorFormatter pre-chain: a record whose traceback ``redact_record``
+    turned into text keeps it, as the ``exception`` field."""
+    record = event_dict.get("_record")
+    if record is not None and record.exc_text and not record.exc_info and "exception" not in event_dict:
+        event_dict["exception"] = record.exc_text
     return event_dict
 
 
@@ -70,15 +86,16 @@ def configure(config: LoggingConfig | None = None, stream: TextIO | None = None)
     Calling it again replaces the previous set-up (tests point it at a
     buffer; the CLI at stderr).
     """
-    global _configured, _level
+    global _configured, _installed, _level
     config = config or LoggingConfig()
     stream = stream or sys.stderr
     _level = getattr(logging, config.level.upper())
     renderer = _renderer(config.format, stream)
 
     # Redaction runs last before rendering, on the exception text too.
+    _installed = [_name_logger, *_enrich(), structlog.processors.format_exc_info, redact, renderer]
     structlog.configure(
-        processors=[_name_logger, *_enrich(), structlog.processors.format_exc_info, redact, renderer],
+        processors=_installed,
         wrapper_class=structlog.make_filtering_bound_logger(_level),
         logger_factory=structlog.WriteLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
@@ -87,7 +104,12 @@ def configure(config: LoggingConfig | None = None, stream: TextIO | None = None)
     handler.set_name("apiary")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[*_enrich(), structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
+            foreign_pre_chain=[
+                *_enrich(),
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.ExtraAdder(),
+                _record_exception,
+            ],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
@@ -117,7 +139,60 @@ def is_enabled(level: int) -> bool:
     return level >= _level
 
 
+class _HostProcessors:
+    """The processors of the host's own loggers, looked up at each event: the
+    configured chain when it is the host's (it redacts), else the call's
+    context, the exception as text and redaction ahead of the application's
+    chain, so no host event reaches an application's renderer unredacted."""
+
+    __slots__ = ("_base", "_chain")
+
+    def __init__(self) -> None:
+        self._base: Any = None
+        self._chain: list[Any] = []
+
+    def __iter__(self) -> Iterator[Any]:
+        configured = structlog.get_config()["processors"]
+        if _installed is not None and configured is _installed:
+            return iter(_installed)
+        if configured is not self._base:
+            self._chain = [
+                _name_logger,
+                structlog.contextvars.merge_contextvars,
+                add_call_context,
+                structlog.processors.format_exc_info,
+                redact,
+                *configured,
+            ]
+            self._base = configured
+        return iter(self._chain)
+
+
+_HOST_PROCESSORS = _HostProcessors()
+
+
 def get_logger(name: str = "apiary") -> Any:
     """A structlog logger writing into the shared pipeline, named ``name``."""
     # structlog reserves ``logger=`` for the wrapped object; _name_logger renames.
-    return structlog.wrap_logger(None, logger_name=name)
+    return structlog.wrap_logger(None, processors=_HOST_PROCESSORS, logger_name=name)
+
+
+class _RedactingFilter(logging.Filter):
+    """Scrubs each record of the logger it is attached to (and lets it pass)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_REDACTING = _RedactingFilter()
+
+
+def integration_logger(integration_id: str) -> logging.Logger:
+    """The ``logging`` logger of one integration (its ``context.logger``),
+    whose records are redacted before any handler, the application's
+    included, sees them."""
+    logger = logging.getLogger(f"apiary.integration.{integration_id}")
+    if _REDACTING not in logger.filters:
+        logger.addFilter(_REDACTING)
+    return logger

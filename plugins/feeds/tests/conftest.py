@@ -170,7 +170,8 @@ def poll_feed(feeds_host):
     integration = feeds_host.registry.load(feeds_host.registry.get("feeds"))
 
     async def poll(path: str, last_poll_ts: str | None, inputs: dict[str, Any] | None = None):
-        async with ExecutionContext(session=feeds_host._pool.session) as context:
+        session = feeds_host._pool.session_for("feeds", feeds_host.config.connections_for("feeds"))
+        async with ExecutionContext(session=session) as context:
             return await integration.execute_polling_trigger(
                 "new_items", inputs if inputs is not None else {"url": FEEDS_ORIGIN + path}, last_poll_ts, context
             )

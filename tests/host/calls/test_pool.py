@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from autohive_integrations_sdk import ResultType
 
@@ -139,10 +140,10 @@ async def test_the_pool_is_closed_when_the_host_exits(fake_upstream):
     host = Host(parse_config({}), sources=[fixture_source("echo")], load_plugin_entry_points=False)
     async with host:
         assert host.is_open
-        session = host._pool.session
-        assert not session.closed
         assert (await host.call("echo", "fetch_json", {"url": fake_upstream.url("/json")})).type is ResultType.ACTION
-    assert session.closed
+        sessions = list(host._pool._sessions.values())
+        assert len(sessions) == 1 and not sessions[0].closed
+    assert sessions[0].closed
     assert not host.is_open
 
 
@@ -150,8 +151,109 @@ async def test_limits_come_from_the_config(make_host):
     host = await make_host(
         "echo", config={"pool": {"limit": 7, "limit_per_host": 3, "dns_cache_ttl": 42, "keepalive_timeout": 5}}
     )
-    connector = host._pool.session.connector
-    assert connector.limit == 7
-    assert connector.limit_per_host == 3
-    assert connector.use_dns_cache
-    assert isinstance(host._pool.session.cookie_jar, aiohttp.DummyCookieJar)
+    assert (await host.call("echo", "echo", {})).type is ResultType.ACTION
+    session = host._pool._sessions["echo"]
+    assert session.connector.limit == 7  # its share of 20, cut to what the pool's limit allows
+    assert session.connector.limit_per_host == 3
+    assert session.connector.use_dns_cache
+    assert isinstance(session.cookie_jar, aiohttp.DummyCookieJar)
+
+
+# ---- connections: each integration its own share --------------------------------------
+
+
+async def _settle() -> None:
+    for _ in range(20):  # give any request the cap would let through every chance to start
+        await asyncio.sleep(0)
+
+
+async def _gated(host, integration, count, fake_upstream, host_name="127.0.0.1"):
+    return [
+        asyncio.create_task(host.call(integration, "fetch_json", {"url": fake_upstream.url("/gate", host_name)}))
+        for _ in range(count)
+    ]
+
+
+async def test_a_fan_out_does_not_take_another_integrations_connections_to_the_same_host(make_host, fake_upstream):
+    """Default config: one integration holds every connection its share
+    allows to the upstream host (20); another integration calling the same
+    host does not wait for them."""
+    host = await make_host("echo", "keyed")
+    fanned = await _gated(host, "echo", 25, fake_upstream)
+    await fake_upstream.wait_in_flight(20)
+    await _settle()
+    assert fake_upstream.in_flight == 20  # echo's share: the rest of its fan-out waits for it
+
+    other = await asyncio.wait_for(
+        host.call("keyed", "whoami", {"url": fake_upstream.url("/whoami")}, auth={"api_key": "key-bystander"}),
+        timeout=10,  # a hang detector: on a shared pool this call waits for echo's gate
+    )
+    assert other.type is ResultType.ACTION
+    assert not any(task.done() for task in fanned)
+
+    fake_upstream.gate.set()
+    assert all(result.type is ResultType.ACTION for result in await asyncio.gather(*fanned))
+
+
+async def test_connections_per_integration_caps_each_integration(make_host, fake_upstream):
+    host = await make_host("echo", "keyed", config={"pool": {"connections_per_integration": 3}})
+    echo_calls = await _gated(host, "echo", 5, fake_upstream)
+    await fake_upstream.wait_in_flight(3)
+    await _settle()
+    assert fake_upstream.in_flight == 3
+    # Another integration's share is its own, to another upstream host too.
+    other = await asyncio.wait_for(
+        host.call("keyed", "whoami", {"url": fake_upstream.url("/whoami", "localhost")}, auth={"api_key": "k-1234"}),
+        timeout=10,
+    )
+    assert other.type is ResultType.ACTION
+    fake_upstream.gate.set()
+    assert all(result.type is ResultType.ACTION for result in await asyncio.gather(*echo_calls))
+    assert fake_upstream.max_in_flight == 3
+
+
+async def test_an_integrations_own_connections_setting_wins(make_host, fake_upstream):
+    host = await make_host(
+        "echo", config={"pool": {"connections_per_integration": 8}, "integrations": {"echo": {"connections": 2}}}
+    )
+    calls = await _gated(host, "echo", 4, fake_upstream)
+    await fake_upstream.wait_in_flight(2)
+    await _settle()
+    assert fake_upstream.in_flight == 2
+    fake_upstream.gate.set()
+    assert all(result.type is ResultType.ACTION for result in await asyncio.gather(*calls))
+    assert fake_upstream.max_in_flight == 2
+
+
+async def test_the_total_stays_within_pool_limit(make_host, fake_upstream, logs):
+    """Shares are set aside from ``pool.limit``: the integration whose share
+    no longer fits whole gets what is left, and the log says so."""
+    host = await make_host("echo", "keyed", config={"pool": {"limit": 5, "connections_per_integration": 3}})
+    assert (await host.call("echo", "fetch_json", {"url": fake_upstream.url("/json")})).type is ResultType.ACTION
+    keyed_calls = [
+        asyncio.create_task(
+            host.call("keyed", "whoami", {"url": fake_upstream.url("/gate")}, auth={"api_key": "k-1234"})
+        )
+        for _ in range(4)
+    ]
+    await fake_upstream.wait_in_flight(2)
+    await _settle()
+    assert fake_upstream.in_flight == 2  # 5 in all, 3 of them echo's
+    [warning] = logs.events("pool_limit_reached")
+    assert (warning["integration"], warning["connections"], warning["asked"]) == ("keyed", 2, 3)
+    fake_upstream.gate.set()
+    assert all(result.type is ResultType.ACTION for result in await asyncio.gather(*keyed_calls))
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"pool": {"connections_per_integration": 0}}, "pool.connections_per_integration"),
+        ({"integrations": {"echo": {"connections": "many"}}}, "integrations.echo.connections"),
+    ],
+)
+def test_connection_shares_are_checked(config, key):
+    from apiary import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=f"^{key}: expected a positive whole number"):
+        parse_config(config)

@@ -20,7 +20,7 @@ def test_shipped_defaults():
     assert config.call_timeout == 30
     assert config.logging == LoggingConfig(format="auto", level="info")
     assert config.pool == PoolConfig(
-        limit=100, limit_per_host=20, keepalive_timeout=30, dns_cache_ttl=300, connect_timeout=10, per_integration=32
+        limit=500, limit_per_host=20, keepalive_timeout=30, dns_cache_ttl=300, connect_timeout=10, per_integration=32
     )
     assert config.integrations == {}
     assert config.source == "<defaults>"
