@@ -62,6 +62,7 @@ class Host:
         self.hooks: pluggy.PluginManager | None = None
         self._router: Router | None = None
         self._pool: SessionPool | None = None
+        self._entered = False
 
     # ---- the catalogue: plain data, no imports ---------------------------
 
@@ -78,6 +79,22 @@ class Host:
     # ---- life cycle --------------------------------------------------------
 
     async def __aenter__(self) -> Host:
+        # Checked and set before the first await: two entries racing are one too many.
+        if self._entered:
+            raise RuntimeError(
+                "this Host is already entered: use one 'async with host:' at a time "
+                "(or a second Host for a second pool)"
+            )
+        self._entered = True
+        try:
+            await self._open()
+        except BaseException:
+            # Whatever failed or cancelled the start, nothing it opened stays open.
+            await self._close()
+            raise
+        return self
+
+    async def _open(self) -> None:
         from ._calls.credentials import ConfigCredentials
         from ._calls.pool import SessionPool
         from ._calls.router import Router
@@ -105,13 +122,20 @@ class Host:
         self._router = Router(self.registry, self._pool, hooks, self.config)
         await self._pool.open()
         if self.config.eager:
-            self.registry.load_all()
-        return self
+            # Off the loop and one at a time, each bounded by host.import_timeout:
+            # a hung import breaks its integration, never the start.
+            await self.registry.load_all_async(self.config.import_timeout)
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        await self._close()
+
+    async def _close(self) -> None:
         self._router = None
+        try:
+            if self._pool is not None:
+                await self._pool.close()
+        finally:
+            self._entered = False
 
     @property
     def is_open(self) -> bool:
