@@ -187,16 +187,40 @@ class Host:
 
     # ---- loading, for the faces that report on it -------------------------
 
-    def load_all(self) -> None:
+    def load_all(self, *, isolated: bool = True) -> None:
         """Import every integration now, as the eager option does; failures
-        only mark records broken (``list`` then shows why)."""
-        self.registry.load_all()
+        only mark records broken (``list`` then shows why).
+
+        ``isolated`` (the default) first imports each in a child process, so
+        one that kills its interpreter (``os._exit()`` at import) or hangs
+        past ``host.import_timeout`` is marked broken with the reason instead
+        of ending or stalling this process; only the sound ones are then
+        imported here. ``isolated=False`` imports everything here directly.
+        """
+        if not isolated:
+            self.registry.load_all()
+            return
+        from ._exceptions import LoadError
+        from ._loading.registry import IntegrationState
+        from ._loading.sandbox import vet
+
+        verdicts = vet(self.registry.records, self.config.import_timeout, self.config.logging)
+        for record in self.registry.records:
+            verdict = verdicts.get(record.id)
+            if verdict is not None and verdict.reason is not None and record.state is IntegrationState.DISCOVERED:
+                record.mark_broken(verdict.reason)
+                continue
+            try:
+                self.registry.load(record)
+            except LoadError:
+                pass
 
     def check(self) -> builtins.list[CheckReport]:
-        """``apiary check``: every integration's problems (each imported)."""
+        """``apiary check``: every integration's problems, each imported in a
+        child process (see ``load_all``) so that none can hide the others'."""
         from ._loading.checks import check_all
 
-        return check_all(self.registry)
+        return check_all(self.registry, isolated_timeout=self.config.import_timeout, logging=self.config.logging)
 
     def record(self, integration_id: str) -> IntegrationRecord | None:
         """The registry record of ``integration_id`` (for ``check`` and tools)."""
