@@ -201,13 +201,11 @@ class Host:
             self.registry.load_all()
             return
         from ._exceptions import LoadError
-        from ._loading.registry import IntegrationState
         from ._loading.sandbox import vet
 
-        verdicts = vet(self.registry.records, self.config.import_timeout, self.config.logging)
-        for record in self.registry.records:
-            verdict = verdicts.get(record.id)
-            if verdict is not None and verdict.reason is not None and record.state is IntegrationState.DISCOVERED:
+        # Each sound one imported here as its verdict arrives, while the child goes on.
+        for record, verdict in vet(self.registry.records, self.config.import_timeout, self.config.logging):
+            if verdict.reason is not None:
                 record.mark_broken(verdict.reason)
                 continue
             try:

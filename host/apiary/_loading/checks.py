@@ -114,9 +114,13 @@ def check_all(
     """Every integration's report. With ``isolated_timeout``, each is imported
     in a child process bounded by that many seconds (``sandbox``), so one that
     kills its interpreter or hangs is a failure in its own report only."""
-    verdicts: Mapping[str, Verdict] = {}
-    if isolated_timeout is not None:
-        from .sandbox import vet
+    if isolated_timeout is None:
+        return [check_record(registry, record) for record in registry.records]
+    from .sandbox import vet
 
-        verdicts = vet(registry.records, isolated_timeout, logging or LoggingConfig())
-    return [check_record(registry, record, verdicts.get(record.id)) for record in registry.records]
+    # Each report made as its verdict arrives, while the child imports the next.
+    vetted = {
+        id(record): check_record(registry, record, verdict)
+        for record, verdict in vet(registry.records, isolated_timeout, logging or LoggingConfig())
+    }
+    return [vetted.get(id(record)) or check_record(registry, record) for record in registry.records]

@@ -15,10 +15,13 @@ for them once, as they do in the host. A child importing for longer than
 integration is broken with that reason.
 
 The child runs the same code as the host (``Registry.load``, then the
-handler checks of ``apiary check``) on the parent's ``sys.path``, and tells
+handler checks of ``apiary check``) on the parent's ``sys.path`` (less what
+folders put there), and tells
 the parent on a pipe of its own (the integration's prints go to stderr):
 one JSON line ``{"loading": id}`` before each import, one verdict line
-after it.
+after it. The verdicts are handed on as they come, so the parent works on
+each (its config checks, its own import of a sound one) while the child
+imports the next.
 """
 
 from __future__ import annotations
@@ -60,15 +63,17 @@ class Verdict(NamedTuple):
     problems: tuple[str, ...] = ()  # what ``apiary check`` finds in it (the reason included)
 
 
-def vet(records: Iterable[IntegrationRecord], timeout: float, logging: LoggingConfig) -> dict[str, Verdict]:
-    """The verdict on each record still ``discovered``, by id, each imported
-    in a child process bounded by ``timeout`` seconds."""
-    pending = [record.found for record in records if record.state is IntegrationState.DISCOVERED]
-    verdicts: dict[str, Verdict] = {}
+def vet(
+    records: Iterable[IntegrationRecord], timeout: float, logging: LoggingConfig
+) -> Iterator[tuple[IntegrationRecord, Verdict]]:
+    """``(record, verdict)`` for each record still ``discovered``, as the
+    child finds them (the caller works on each while the child goes on),
+    each import bounded by ``timeout`` seconds."""
+    pending = {record.id: record for record in records if record.state is IntegrationState.DISCOVERED}
     while pending:
-        verdicts.update(_Child(pending, timeout, logging).run())
-        pending = [found for found in pending if found.id not in verdicts]
-    return verdicts
+        child = _Child([record.found for record in pending.values()], timeout, logging)
+        for integration_id, verdict in child.verdicts():
+            yield pending.pop(integration_id), verdict
 
 
 class _Child:
@@ -88,18 +93,22 @@ class _Child:
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         assert self.process.stdout is not None and self.process.stdin is not None
         threading.Thread(target=_read_lines, args=(self.process.stdout, self.messages), daemon=True).start()
-        request = {"path": sys.path, "logging": logging._asdict(), "integrations": [_encode(f) for f in founds]}
+        from .isolation import shared_path
+
+        integrations = [_encode(found) for found in founds]
+        request = {"path": shared_path(), "logging": logging._asdict(), "integrations": integrations}
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.close()
         except OSError:
-            pass  # it died already: run() reports it
+            pass  # it died already: verdicts() reports it
 
-    def run(self) -> dict[str, Verdict]:
+    def verdicts(self) -> Iterator[tuple[str, Verdict]]:
         """Verdicts as the child sends them; when it dies or hangs, the one it
-        was importing gets that as its verdict (or, before any import, all do)."""
-        verdicts: dict[str, Verdict] = {}
+        was importing gets that as its verdict (or, before any import, all
+        do), and the child's work ends there."""
         current: Discovered | None = None
+        answered = 0
         deadline = time.monotonic() + _START_SECONDS
         try:
             while True:
@@ -108,41 +117,41 @@ class _Child:
                 except queue.Empty:
                     self.process.kill()
                     if current is not None:
-                        verdicts[current.id] = _failed(import_timeout_reason(current, self.timeout))
-                    elif not verdicts:
-                        return self._all(f"the worker importing integrations did not start within {_START_SECONDS} s")
-                    return verdicts  # a fresh child goes on with the rest
+                        yield current.id, _failed(import_timeout_reason(current, self.timeout))
+                    elif not answered:
+                        yield from self._all(f"the worker importing integrations did not start in {_START_SECONDS} s")
+                    return  # a fresh child goes on with the rest
                 if message is None:  # the child ended
-                    return self._ended(verdicts, current)
+                    code = self._reap()
+                    if current is not None:
+                        yield current.id, _failed(f"{_death(code)} while importing {current.module}")
+                    elif not answered:
+                        # Dead before its first import: no integration to blame,
+                        # and a new child would die the same way.
+                        yield from self._all(f"the worker importing integrations {_death(code)} before any import")
+                    return
                 if "loading" in message:
                     current = self.founds[message["loading"]]
                     deadline = time.monotonic() + self.timeout
                 elif "id" in message:
-                    verdicts[message["id"]] = Verdict(message["reason"], tuple(message["problems"]))
+                    answered += 1
+                    yield message["id"], Verdict(message["reason"], tuple(message["problems"]))
                     current, deadline = None, time.monotonic() + self.timeout
         finally:
+            if self.process.poll() is None:
+                self.process.kill()  # ours, by its handle: done with it, or abandoned
             self._reap()
 
-    def _ended(self, verdicts: dict[str, Verdict], current: Discovered | None) -> dict[str, Verdict]:
-        code = self._reap()
-        if current is not None:
-            verdicts[current.id] = _failed(f"{_death(code)} while importing {current.module}")
-        elif not verdicts:
-            # Dead before its first import: no integration to blame, and a new
-            # child would die the same way.
-            return self._all(f"the worker importing integrations {_death(code)} before importing any (see stderr)")
-        return verdicts
-
-    def _all(self, reason: str) -> dict[str, Verdict]:
-        return {integration_id: _failed(reason) for integration_id in self.founds}
+    def _all(self, reason: str) -> Iterator[tuple[str, Verdict]]:
+        for integration_id in self.founds:
+            yield integration_id, _failed(reason)
 
     def _reap(self) -> int:
-        if self.process.poll() is None:
-            try:
-                return self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait()
+        try:
+            return self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
 
 
 def _failed(reason: str) -> Verdict:
