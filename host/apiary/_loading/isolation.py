@@ -46,15 +46,17 @@ or extension modules.
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import re
 import sys
 import threading
 import types
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -273,12 +275,21 @@ class _Hidden(importlib.abc.PathEntryFinder):
 _HIDDEN = _Hidden()
 
 
-def _inside(entry: str, folder: Path) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _lineage(entry: str) -> frozenset[Path]:
+    """An absolute path entry, resolved, with every directory holding it
+    (resolved once per entry: mounting checks every cached entry)."""
     try:
-        path = Path(entry or ".").resolve()
+        path = Path(entry).resolve()
     except (OSError, RuntimeError, ValueError):
-        return False
-    return path == folder or folder in path.parents
+        return frozenset()
+    return frozenset((path, *path.parents))
+
+
+def _inside(entry: str, folders: Iterable[Path]) -> bool:
+    """Whether the path entry is one of ``folders`` or inside one."""
+    lineage = _lineage(entry) if os.path.isabs(entry) else _lineage.__wrapped__(entry or ".")
+    return any(folder in lineage for folder in folders)
 
 
 def _hide_mounted(entry: str) -> importlib.abc.PathEntryFinder:
@@ -287,15 +298,22 @@ def _hide_mounted(entry: str) -> importlib.abc.PathEntryFinder:
     imports, whoever put it there; the folder's own imports go through
     ``_FolderFinder`` instead. Package ``__path__`` entries are not
     ``sys.path`` entries and are left alone (a packaged folder's package)."""
-    if entry in sys.path and any(_inside(entry, folder.path) for folder in list(_mounted.values())):
+    if entry in sys.path and _inside(entry, [folder.path for folder in list(_mounted.values())]):
         return _HIDDEN
     raise ImportError("not inside a mounted folder")
+
+
+def shared_path() -> list[str]:
+    """``sys.path`` less its entries inside mounted folders: the search path
+    the process's own imports really use (for a child process to start on)."""
+    folders = [folder.path for folder in list(_mounted.values())]
+    return [entry for entry in sys.path if not _inside(entry, folders)]
 
 
 def _forget_cached_finders(folder: Path) -> None:
     """Drop ``sys.path_importer_cache`` entries inside ``folder``, so the
     path hook decides about them afresh."""
-    for entry in [entry for entry in list(sys.path_importer_cache) if _inside(entry, folder)]:
+    for entry in [entry for entry in list(sys.path_importer_cache) if _inside(entry, [folder])]:
         sys.path_importer_cache.pop(entry, None)
 
 
