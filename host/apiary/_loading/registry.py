@@ -264,8 +264,12 @@ class Registry:
     # ---- the life cycle's log lines ------------------------------------------
 
     def _log(self, level: str, event: str, **fields: Any) -> None:
-        if not self._quiet:
-            from .._observe.logs import get_logger  # not at import: listing needs no log pipeline
+        import structlog  # not at import: listing needs no log pipeline
+
+        # Unconfigured (a script loading before any Host was entered), structlog
+        # would print to stdout, which may be the script's output: say nothing.
+        if not self._quiet and structlog.is_configured():
+            from .._observe.logs import get_logger
 
             getattr(get_logger("apiary.loading"), level)(event, **fields)
 
