@@ -37,6 +37,10 @@ class Host:
     host plugin objects registered besides the built-in ones and those of
     the ``apiary.plugins`` entry point group (``load_plugin_entry_points=False``
     skips the latter).
+
+    Calls need the host entered (``async with host:``), once at a time:
+    entering it while it is entered is refused (it would orphan its pool);
+    after it exits it may be entered again.
     """
 
     def __init__(
