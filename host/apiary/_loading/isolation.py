@@ -134,7 +134,8 @@ class _Folder:
         names = _own_names(self.path)
         if len(self.search) > 1:
             names |= _vendored_names(Path(self.search[1]))
-        self.own = frozenset(name for name in names if name.isidentifier() and name != "__init__") - _ALWAYS_SHARED
+        names -= {"__init__", "__pycache__"}
+        self.own = frozenset(name for name in names if name.isidentifier()) - _ALWAYS_SHARED
 
     def find_spec(self, fullname: str, directories: Sequence[str]) -> importlib.machinery.ModuleSpec | None:
         """``fullname`` in ``directories`` (inside the folder), as ``PathFinder``
