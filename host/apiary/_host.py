@@ -37,6 +37,10 @@ class Host:
     host plugin objects registered besides the built-in ones and those of
     the ``apiary.plugins`` entry point group (``load_plugin_entry_points=False``
     skips the latter).
+
+    Calls need the host entered (``async with host:``), once at a time:
+    entering it while it is entered is refused (it would orphan its pool);
+    after it exits it may be entered again.
     """
 
     def __init__(
@@ -62,6 +66,7 @@ class Host:
         self.hooks: pluggy.PluginManager | None = None
         self._router: Router | None = None
         self._pool: SessionPool | None = None
+        self._entered = False
 
     # ---- the catalogue: plain data, no imports ---------------------------
 
@@ -78,6 +83,22 @@ class Host:
     # ---- life cycle --------------------------------------------------------
 
     async def __aenter__(self) -> Host:
+        # Checked and set before the first await: two entries racing are one too many.
+        if self._entered:
+            raise RuntimeError(
+                "this Host is already entered: use one 'async with host:' at a time "
+                "(or a second Host for a second pool)"
+            )
+        self._entered = True
+        try:
+            await self._open()
+        except BaseException:
+            # Whatever failed or cancelled the start, nothing it opened stays open.
+            await self._close()
+            raise
+        return self
+
+    async def _open(self) -> None:
         from ._calls.credentials import ConfigCredentials
         from ._calls.pool import SessionPool
         from ._calls.router import Router
@@ -105,13 +126,20 @@ class Host:
         self._router = Router(self.registry, self._pool, hooks, self.config)
         await self._pool.open()
         if self.config.eager:
-            self.registry.load_all()
-        return self
+            # Off the loop and one at a time, each bounded by host.import_timeout:
+            # a hung import breaks its integration, never the start.
+            await self.registry.load_all_async(self.config.import_timeout)
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        await self._close()
+
+    async def _close(self) -> None:
         self._router = None
+        try:
+            if self._pool is not None:
+                await self._pool.close()
+        finally:
+            self._entered = False
 
     @property
     def is_open(self) -> bool:
@@ -163,16 +191,38 @@ class Host:
 
     # ---- loading, for the faces that report on it -------------------------
 
-    def load_all(self) -> None:
+    def load_all(self, *, isolated: bool = True) -> None:
         """Import every integration now, as the eager option does; failures
-        only mark records broken (``list`` then shows why)."""
-        self.registry.load_all()
+        only mark records broken (``list`` then shows why).
+
+        ``isolated`` (the default) first imports each in a child process, so
+        one that kills its interpreter (``os._exit()`` at import) or hangs
+        past ``host.import_timeout`` is marked broken with the reason instead
+        of ending or stalling this process; only the sound ones are then
+        imported here. ``isolated=False`` imports everything here directly.
+        """
+        if not isolated:
+            self.registry.load_all()
+            return
+        from ._exceptions import LoadError
+        from ._loading.sandbox import vet
+
+        # Each sound one imported here as its verdict arrives, while the child goes on.
+        for record, verdict in vet(self.registry.records, self.config.import_timeout, self.config.logging):
+            if verdict.reason is not None:
+                record.mark_broken(verdict.reason)
+                continue
+            try:
+                self.registry.load(record)
+            except LoadError:
+                pass
 
     def check(self) -> builtins.list[CheckReport]:
-        """``apiary check``: every integration's problems (each imported)."""
+        """``apiary check``: every integration's problems, each imported in a
+        child process (see ``load_all``) so that none can hide the others'."""
         from ._loading.checks import check_all
 
-        return check_all(self.registry)
+        return check_all(self.registry, isolated_timeout=self.config.import_timeout, logging=self.config.logging)
 
     def record(self, integration_id: str) -> IntegrationRecord | None:
         """The registry record of ``integration_id`` (for ``check`` and tools)."""

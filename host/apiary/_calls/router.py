@@ -173,7 +173,7 @@ class Router:
                 message = f"no integration {call.integration!r} is installed"
             return error_result(ErrorKind.UNKNOWN_INTEGRATION, message)
         try:
-            integration = self.registry.load(record)
+            integration = await self.registry.load_async(record, self.config.import_timeout)
         except LoadError as error:
             return error_result(ErrorKind.INTEGRATION_BROKEN, f"integration {call.integration!r} is broken: {error}")
         refused = precheck(integration)

@@ -75,6 +75,8 @@ class HostConfig(NamedTuple):
 
     eager: bool = False
     call_timeout: float = 30
+    # Seconds an integration's import may take before it is broken for good.
+    import_timeout: float = 60
     # Directories of folder integrations (absolute once parsed).
     folders: tuple[str, ...] = ()
     logging: LoggingConfig = LoggingConfig()

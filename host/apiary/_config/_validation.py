@@ -185,7 +185,12 @@ def _upstreams(value: Any, key: str) -> dict[str, str]:
 
 
 _SECTIONS: Mapping[str, Mapping[str, Check]] = {
-    "host": {"eager": _boolean, "call_timeout": _positive_number, "folders": _folders},
+    "host": {
+        "eager": _boolean,
+        "call_timeout": _positive_number,
+        "folders": _folders,
+        "import_timeout": _positive_number,
+    },
     "logging": {"format": _choice("auto", "json", "console"), "level": _choice("debug", "info", "warning", "error")},
     "serve": {
         "host": _text,
@@ -230,6 +235,7 @@ def parse_config(
     return HostConfig(
         eager=sections["host"].get("eager", base.eager),
         call_timeout=sections["host"].get("call_timeout", base.call_timeout),
+        import_timeout=sections["host"].get("import_timeout", base.import_timeout),
         folders=resolve_folders(sections["host"]["folders"], relative_to)
         if "folders" in sections["host"]
         else base.folders,

@@ -4,7 +4,9 @@ For each integration: its config.json against the published schema
 (``config/integration.schema.json``), every schema in it valid Draft 7, its
 module importable, a handler for every declared action and trigger and no
 handler for an undeclared one. Problems are collected, never raised, so one
-bad integration does not hide the next.
+bad integration does not hide the next; and ``Host.check`` imports them in
+a child process (``sandbox``), so one that kills its interpreter does not
+either.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._config import defaults_file
+from .._config import LoggingConfig, defaults_file
 from .._exceptions import LoadError
 from .registry import IntegrationRecord, Registry
+
+if TYPE_CHECKING:
+    from .sandbox import Verdict
 
 
 @dataclass
@@ -70,7 +75,8 @@ def _check_config(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _check_handlers(registry: Registry, record: IntegrationRecord) -> list[str]:
+def handler_problems(registry: Registry, record: IntegrationRecord) -> list[str]:
+    """Why ``record`` cannot load, or what is wrong with its handlers."""
     try:
         integration = registry.load(record)
     except LoadError as error:
@@ -90,16 +96,31 @@ def _check_handlers(registry: Registry, record: IntegrationRecord) -> list[str]:
     return problems
 
 
-def check_record(registry: Registry, record: IntegrationRecord) -> CheckReport:
-    """Every problem of one integration; an empty list when it is sound."""
+def check_record(registry: Registry, record: IntegrationRecord, verdict: Verdict | None = None) -> CheckReport:
+    """Every problem of one integration; an empty list when it is sound.
+    With ``verdict`` (from a child process) its import is not repeated here."""
     report = CheckReport(record.id, record.found.source)
     if record.config is None:
         report.problems.append(record.reason or "config.json could not be read")
         return report
     report.problems += _check_config(record.config)
-    report.problems += _check_handlers(registry, record)
+    report.problems += list(verdict.problems) if verdict is not None else handler_problems(registry, record)
     return report
 
 
-def check_all(registry: Registry) -> list[CheckReport]:
-    return [check_record(registry, record) for record in registry.records]
+def check_all(
+    registry: Registry, *, isolated_timeout: float | None = None, logging: LoggingConfig | None = None
+) -> list[CheckReport]:
+    """Every integration's report. With ``isolated_timeout``, each is imported
+    in a child process bounded by that many seconds (``sandbox``), so one that
+    kills its interpreter or hangs is a failure in its own report only."""
+    if isolated_timeout is None:
+        return [check_record(registry, record) for record in registry.records]
+    from .sandbox import vet
+
+    # Each report made as its verdict arrives, while the child imports the next.
+    vetted = {
+        id(record): check_record(registry, record, verdict)
+        for record, verdict in vet(registry.records, isolated_timeout, logging or LoggingConfig())
+    }
+    return [vetted.get(id(record)) or check_record(registry, record) for record in registry.records]

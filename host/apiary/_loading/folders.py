@@ -46,7 +46,7 @@ def entry_module(config: Mapping[str, Any], folder: Path) -> str:
             f"{folder / 'config.json'}: 'entry_point' {entry!r} must be a Python file directly in the folder, "
             "like 'my_integration.py'"
         )
-    if not (folder / f"{stem}.py").is_file():
+    if not (folder / f"{stem}.py").is_file() and not (folder / f"{stem}.pyc").is_file():  # .pyc: shipped as bytecode
         raise ValueError(f"{folder / 'config.json'}: 'entry_point' names {stem}.py, which is not in {folder}")
     return stem
 

@@ -29,19 +29,34 @@ host's SDK is, so the host can recognise the ``Integration`` it builds. And
 standard library modules importing each other are not shadowed by a folder
 file of the same name (``calendar.py``), because they do not run with the
 folder's builtins.
+
+A folder's vendored ``dependencies/`` directory (what ``pip install -t``
+makes; real folders put it on ``sys.path`` at import) is part of the
+folder, after its own files: what it holds that the host's environment does
+not provide is imported under the folder's private package too, so two
+folders may vendor two versions of one library, and neither sees the
+other's. What the host does provide (the SDK, aiohttp, the standard
+library...) is the host's, one copy with one set of types, shared by every
+integration. Whatever a folder adds to ``sys.path`` inside itself serves no
+one else: a path hook hides such entries from the process's own imports.
+Files are found as ``.py``, bare ``.pyc`` (a folder shipped as bytecode)
+or extension modules.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
+import os
 import re
 import sys
 import threading
 import types
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +69,50 @@ _lock = threading.Lock()
 _mounted: dict[str, _Folder] = {}
 
 
-def _own_names(folder: Path) -> frozenset[str]:
-    """The top-level module names ``folder`` provides: its ``*.py`` files and
-    its directories holding Python files (packages, namespace ones too)."""
+_PYTHON_SUFFIXES = (".py", ".pyc")
+_VENDORED = "dependencies"
+
+
+def _module_name(entry: Path) -> str | None:
+    """The module a file in a search directory provides (``x.py``, ``x.pyc``,
+    ``x.cpython-311-x86_64-linux-gnu.so``), or ``None``."""
+    for suffix in sorted((*_PYTHON_SUFFIXES, *importlib.machinery.EXTENSION_SUFFIXES), key=len, reverse=True):
+        if entry.name.endswith(suffix):
+            return entry.name[: -len(suffix)]
+    return None
+
+
+def _own_names(folder: Path) -> set[str]:
+    """The top-level module names ``folder`` provides: its ``.py`` and bare
+    ``.pyc`` files and its directories holding such files (packages,
+    namespace ones too)."""
     names = set()
     for entry in folder.iterdir():
-        if entry.is_file() and entry.suffix == ".py":
+        if entry.is_file() and entry.suffix in _PYTHON_SUFFIXES:
             names.add(entry.stem)
-        elif entry.is_dir() and ((entry / "__init__.py").exists() or any(entry.glob("*.py"))):
+        elif entry.is_dir() and any(entry.glob(f"*{suffix}") for suffix in _PYTHON_SUFFIXES):
             names.add(entry.name)
-    return frozenset(name for name in names if name.isidentifier() and name != "__init__") - _ALWAYS_SHARED
+    return names
+
+
+def _vendored_names(directory: Path) -> set[str]:
+    """The top-level names in a ``dependencies/`` directory that the host's
+    environment does not provide (see the module docstring)."""
+    names = set()
+    for entry in directory.iterdir():
+        name = entry.name if entry.is_dir() else _module_name(entry)
+        if name and name.isidentifier() and name != "__pycache__" and not _host_provides(name):
+            names.add(name)
+    return names
+
+
+def _host_provides(name: str) -> bool:
+    if name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 class _Folder:
@@ -72,10 +121,46 @@ class _Folder:
     def __init__(self, path: Path, package: str) -> None:
         self.path = path
         self.package = package
-        self.own = _own_names(path)
+        vendored = path / _VENDORED
+        self.search = [str(path)] + ([str(vendored)] if vendored.is_dir() else [])
+        self.own: frozenset[str] = frozenset()  # set by ``mount``, once the hook hides the folder
         self.builtins: dict[str, Any] = dict(builtins.__dict__)
         self.builtins["__import__"] = self.import_
         self.importlib = _ImportlibView(self)
+        self._finders: dict[str, importlib.machinery.FileFinder] = {}
+
+    def find_names(self) -> None:
+        """Work out which top-level names the folder provides to its own imports."""
+        names = _own_names(self.path)
+        if len(self.search) > 1:
+            names |= _vendored_names(Path(self.search[1]))
+        names -= {"__init__", "__pycache__"}
+        self.own = frozenset(name for name in names if name.isidentifier()) - _ALWAYS_SHARED
+
+    def find_spec(self, fullname: str, directories: Sequence[str]) -> importlib.machinery.ModuleSpec | None:
+        """``fullname`` in ``directories`` (inside the folder), as ``PathFinder``
+        would find it, with this folder's loaders: a module, or a namespace
+        package made of every directory that holds one."""
+        portions: list[str] = []
+        for directory in directories:
+            finder = self._finders.get(directory)
+            if finder is None:
+                finder = self._finders[directory] = importlib.machinery.FileFinder(directory, *_LOADERS)
+            spec = finder.find_spec(fullname)
+            if spec is None:
+                continue
+            if spec.loader is not None:
+                return spec
+            portions += spec.submodule_search_locations or []
+        if not portions:
+            return None
+        spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+        spec.submodule_search_locations = portions
+        return spec
+
+    def invalidate_caches(self) -> None:
+        for finder in self._finders.values():
+            finder.invalidate_caches()
 
     def private(self, name: str) -> str | None:
         """The private name of ``name`` if the folder provides it, else ``None``."""
@@ -123,11 +208,12 @@ class _ImportlibView(types.ModuleType):
 
 
 class _WithFolderBuiltins:
-    """Mixin for a file loader: the module runs with its folder's builtins."""
+    """Mixin for a file loader: the module runs with its folder's builtins
+    (the folder named by the module's private name)."""
 
-    def __init__(self, fullname: str, path: str, folder: _Folder) -> None:
+    def __init__(self, fullname: str, path: str) -> None:
         super().__init__(fullname, path)  # type: ignore[call-arg]
-        self._folder = folder
+        self._folder = _mounted[fullname.split(".")[1]]
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__["__builtins__"] = self._folder.builtins
@@ -143,31 +229,93 @@ class _IsolatedSourcelessLoader(_WithFolderBuiltins, importlib.machinery.Sourcel
     """Loads a folder's bare ``.pyc`` file."""
 
 
+# As Python's own FileFinder is set up (extension modules first), with ours
+# for source and bytecode files.
+_LOADERS: list[tuple[Any, list[str]]] = [
+    (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+    (_IsolatedSourceLoader, importlib.machinery.SOURCE_SUFFIXES),
+    (_IsolatedSourcelessLoader, importlib.machinery.BYTECODE_SUFFIXES),
+]
+
+
 class _FolderFinder(importlib.abc.MetaPathFinder):
-    """Finds modules inside mounted folders the usual way (``PathFinder`` on
-    the package's ``__path__``), then hands them to a loader that gives them
-    the folder's builtins."""
+    """Finds modules inside mounted folders on the package's ``__path__``,
+    with loaders that give them the folder's builtins. Its own file finders,
+    not ``PathFinder``'s: those are shared with the process's imports, which
+    must not see the folders (see ``_hide_mounted``)."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: types.ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         root, _, rest = fullname.partition(".")
-        if root != NAMESPACE or "." not in rest:
+        if root != NAMESPACE or "." not in rest or path is None:
             return None
         folder = _mounted.get(rest.partition(".")[0])
         if folder is None:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.origin is None:
-            return spec
-        if type(spec.loader) is importlib.machinery.SourceFileLoader:
-            spec.loader = _IsolatedSourceLoader(fullname, spec.origin, folder)
-        elif type(spec.loader) is importlib.machinery.SourcelessFileLoader:
-            spec.loader = _IsolatedSourcelessLoader(fullname, spec.origin, folder)
-        return spec
+        return folder.find_spec(fullname, list(path))
+
+    def invalidate_caches(self) -> None:
+        for folder in list(_mounted.values()):
+            folder.invalidate_caches()
 
 
 _finder = _FolderFinder()
+
+
+class _Hidden(importlib.abc.PathEntryFinder):
+    """The finder of a ``sys.path`` entry inside a mounted folder: it finds nothing."""
+
+    def find_spec(self, fullname: str, target: types.ModuleType | None = None) -> None:
+        return None
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+_HIDDEN = _Hidden()
+
+
+@functools.lru_cache(maxsize=4096)
+def _lineage(entry: str) -> frozenset[Path]:
+    """An absolute path entry, resolved, with every directory holding it
+    (resolved once per entry: mounting checks every cached entry)."""
+    try:
+        path = Path(entry).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return frozenset()
+    return frozenset((path, *path.parents))
+
+
+def _inside(entry: str, folders: Iterable[Path]) -> bool:
+    """Whether the path entry is one of ``folders`` or inside one."""
+    lineage = _lineage(entry) if os.path.isabs(entry) else _lineage.__wrapped__(entry or ".")
+    return any(folder in lineage for folder in folders)
+
+
+def _hide_mounted(entry: str) -> importlib.abc.PathEntryFinder:
+    """Path hook: a ``sys.path`` entry inside a mounted folder (its
+    ``dependencies/``, the folder itself) finds nothing for the process's
+    imports, whoever put it there; the folder's own imports go through
+    ``_FolderFinder`` instead. Package ``__path__`` entries are not
+    ``sys.path`` entries and are left alone (a packaged folder's package)."""
+    if entry in sys.path and _inside(entry, [folder.path for folder in list(_mounted.values())]):
+        return _HIDDEN
+    raise ImportError("not inside a mounted folder")
+
+
+def shared_path() -> list[str]:
+    """``sys.path`` less its entries inside mounted folders: the search path
+    the process's own imports really use (for a child process to start on)."""
+    folders = [folder.path for folder in list(_mounted.values())]
+    return [entry for entry in sys.path if not _inside(entry, folders)]
+
+
+def _forget_cached_finders(folder: Path) -> None:
+    """Drop ``sys.path_importer_cache`` entries inside ``folder``, so the
+    path hook decides about them afresh."""
+    for entry in [entry for entry in list(sys.path_importer_cache) if _inside(entry, [folder])]:
+        sys.path_importer_cache.pop(entry, None)
 
 
 def _package(name: str, search_locations: Sequence[str]) -> types.ModuleType:
@@ -200,13 +348,20 @@ def mount(folder: Path, key: str) -> str:
             return known.package
         if _finder not in sys.meta_path:
             sys.meta_path.insert(0, _finder)
+        if _hide_mounted not in sys.path_hooks:
+            sys.path_hooks.insert(0, _hide_mounted)
         root = sys.modules.get(NAMESPACE)
         if root is None:
             root = sys.modules[NAMESPACE] = _package(NAMESPACE, [])
-        mounted = _Folder(folder, f"{NAMESPACE}.{name}")
-        package = sys.modules[mounted.package] = _package(mounted.package, [str(folder)])
+        mounted = _mounted[name] = _Folder(folder, f"{NAMESPACE}.{name}")
+        _forget_cached_finders(folder)
+        try:
+            mounted.find_names()  # once the hook hides the folder: "does the host provide it?"
+        except BaseException:
+            del _mounted[name]
+            raise
+        package = sys.modules[mounted.package] = _package(mounted.package, mounted.search)
         setattr(root, name, package)
-        _mounted[name] = mounted
         return mounted.package
 
 
@@ -224,6 +379,7 @@ def unmount(key: str) -> None:
         root = sys.modules.get(NAMESPACE)
         if root is not None and hasattr(root, name):
             delattr(root, name)
+        _forget_cached_finders(folder.path)
 
 
 def import_isolated(folder: Path, key: str, module: str) -> types.ModuleType:

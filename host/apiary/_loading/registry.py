@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import enum
 import importlib
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import LoadError
 from .discovery import Discovered, Source, read_config_file
+from .offloop import SingleFlight, call_in_thread
 
 if TYPE_CHECKING:
     from autohive_integrations_sdk import Integration
@@ -104,6 +106,15 @@ def _unimplemented(integration: Integration) -> list[str]:
     return missing
 
 
+def _describe(error: BaseException) -> str:
+    """``Type: message`` of an integration's exception, even one whose
+    ``__str__`` raises."""
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:
+        return f"{type(error).__name__} (its message cannot be printed)"
+
+
 def _import_module(found: Discovered) -> Any:
     try:
         if found.folder is not None:
@@ -117,7 +128,7 @@ def _import_module(found: Discovered) -> Any:
             where = f" ({error.filename}, line {error.lineno})"
         elif isinstance(error, ModuleNotFoundError) and found.folder and (found.folder / "requirements.txt").is_file():
             where = f" (are the folder's requirements installed? pip install -r {found.folder / 'requirements.txt'})"
-        raise LoadError(f"import of {found.module} failed: {type(error).__name__}: {error}{where}") from None
+        raise LoadError(f"import of {found.module} failed: {_describe(error)}{where}") from None
 
 
 def folder_integration(folder: Path, integration_id: str) -> Integration:
@@ -136,23 +147,40 @@ def folder_integration(folder: Path, integration_id: str) -> Integration:
 
 
 def _import(record: IntegrationRecord) -> Integration:
+    """The record's ``Integration``, imported and checked; every failure,
+    whatever the module does (a ``__getattr__`` that raises, a handler
+    table that is not one), is a ``LoadError`` saying why."""
     found = record.found
-    integration = _find_integration(_import_module(found), found.attribute)
-    missing = _unimplemented(integration)
-    if missing:
-        raise LoadError(f"declared in config.json but no handler registered: {', '.join(missing)}")
+    module = _import_module(found)
     try:
+        integration = _find_integration(module, found.attribute)
+        missing = _unimplemented(integration)
+        if missing:
+            raise LoadError(f"declared in config.json but no handler registered: {', '.join(missing)}")
         integration.compile_schemas()
-    except Exception as error:
-        raise LoadError(str(error)) from None
+    except LoadError:
+        raise
+    except (Exception, SystemExit) as error:
+        raise LoadError(f"loading {found.module} failed: {_describe(error)}") from None
     return integration
 
 
-class Registry:
-    """All integrations the sources know, by id (less the ``exclude``d ids)."""
+def import_timeout_reason(found: Discovered, timeout: float) -> str:
+    """Why an integration whose import outlived ``host.import_timeout`` is broken."""
+    return f"import of {found.module} did not finish within {timeout:g} s (host.import_timeout)"
 
-    def __init__(self, sources: Iterable[Source], exclude: Iterable[str] = ()) -> None:
+
+class Registry:
+    """All integrations the sources know, by id (less the ``exclude``d ids).
+
+    ``load`` imports on the calling thread (the CLI, which has no loop);
+    ``load_async`` imports off the event loop, one import per integration
+    however many calls wait for it, bounded by a timeout (see ``offloop``).
+    """
+
+    def __init__(self, sources: Iterable[Source], exclude: Iterable[str] = (), *, quiet: bool = False) -> None:
         excluded = set(exclude)
+        self._quiet = quiet  # no log lines about loading (the sandbox's child reports on its own pipe)
         self.records: list[IntegrationRecord] = sorted(
             (_record(found) for source in sources for found in source.discover() if found.id not in excluded),
             key=lambda record: record.id,
@@ -166,32 +194,101 @@ class Registry:
                 for record in claimants:
                     record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {where}")
         self._by_id = {integration_id: claimants[0] for integration_id, claimants in claims.items()}
+        self._imports: SingleFlight[Integration] = SingleFlight()
 
     def get(self, integration_id: str) -> IntegrationRecord | None:
         """The record for ``integration_id``, or ``None`` if none is installed."""
         return self._by_id.get(integration_id)
 
     def load(self, record: IntegrationRecord) -> Integration:
-        """Import ``record`` if needed; raise ``LoadError`` if it cannot serve."""
+        """Import ``record`` here and now if needed; raise ``LoadError`` if it cannot serve."""
         if record.state is IntegrationState.LOADED and record.integration is not None:
             return record.integration
         if record.state is IntegrationState.BROKEN:
             raise LoadError(record.reason or "broken")
+        started = self._announce(record)
         try:
-            record.integration = _import(record)
+            integration = _import(record)
         except LoadError as error:
-            record.mark_broken(str(error))
+            self._settle_broken(record, str(error))
             raise
-        record.state = IntegrationState.LOADED
-        return record.integration
+        return self._settle_loaded(record, integration, started)
+
+    async def load_async(self, record: IntegrationRecord, timeout: float) -> Integration:
+        """Import ``record`` in a worker thread if needed, the event loop free
+        meanwhile; concurrent callers await the one import. Past ``timeout``
+        seconds the record is broken with that reason, for good."""
+        if record.state is IntegrationState.LOADED and record.integration is not None:
+            return record.integration
+        if record.state is IntegrationState.BROKEN:
+            raise LoadError(record.reason or "broken")
+        return await self._imports.run(record.id, lambda: self._import_off_loop(record, timeout))
+
+    async def _import_off_loop(self, record: IntegrationRecord, timeout: float) -> Integration:
+        """The one import of ``record`` its concurrent callers share; the
+        record is settled here, on the loop, and only here."""
+        started = self._announce(record)
+        try:
+            integration = await call_in_thread(
+                lambda: _import(record), timeout=timeout, name=f"apiary-import-{record.id}"
+            )
+        except TimeoutError:
+            reason = import_timeout_reason(record.found, timeout)
+        except LoadError as error:
+            reason = str(error)
+        except Exception as error:  # from the thread machinery itself
+            reason = f"loading {record.found.module} failed: {_describe(error)}"
+        else:
+            return self._settle_loaded(record, integration, started)
+        self._settle_broken(record, reason)
+        raise LoadError(reason)
 
     def load_all(self) -> None:
-        """Import every integration now (the eager option); failures only mark records."""
+        """Import every integration now, here (the CLI's eager paths);
+        failures only mark records."""
         for record in self.records:
             try:
                 self.load(record)
             except LoadError:
                 pass
+
+    async def load_all_async(self, timeout: float) -> None:
+        """Import every integration now, one at a time off the loop, each
+        bounded by ``timeout`` (the eager option); failures only mark records."""
+        for record in self.records:
+            try:
+                await self.load_async(record, timeout)
+            except LoadError:
+                pass
+
+    # ---- the life cycle's log lines ------------------------------------------
+
+    def _log(self, level: str, event: str, **fields: Any) -> None:
+        import structlog  # not at import: listing needs no log pipeline
+
+        # Unconfigured (a script loading before any Host was entered), structlog
+        # would print to stdout, which may be the script's output: say nothing.
+        if not self._quiet and structlog.is_configured():
+            from .._observe.logs import get_logger
+
+            getattr(get_logger("apiary.loading"), level)(event, **fields)
+
+    def _announce(self, record: IntegrationRecord) -> float:
+        """Log, before the import, which integration is importing: if it kills
+        the process, this line (written and flushed) is the last word on it."""
+        found = record.found
+        self._log("info", "integration_loading", integration=record.id, module=found.module, source=found.source)
+        return time.perf_counter()
+
+    def _settle_loaded(self, record: IntegrationRecord, integration: Integration, started: float) -> Integration:
+        record.integration, record.state = integration, IntegrationState.LOADED
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        self._log("info", "integration_loaded", integration=record.id, duration_ms=duration_ms)
+        return integration
+
+    def _settle_broken(self, record: IntegrationRecord, reason: str) -> None:
+        record.mark_broken(reason)
+        self._log("warning", "integration_broken", integration=record.id, reason=reason)
 
 
 def _from(found: Discovered) -> str:

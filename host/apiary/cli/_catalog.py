@@ -1,5 +1,6 @@
 """``apiary list`` and ``apiary show``: what is installed, from config.json
-files alone (nothing imported unless ``--eager``)."""
+files alone (nothing imported unless ``--eager``, which imports each first
+in a child process, so that one killing its interpreter is listed broken)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from .._faces.encoding import to_json
 from .._faces.outcomes import EXIT_HOST_ERROR, EXIT_OK
-from ._common import build_host
+from ._common import build_host, configure_logging
 from ._render import integration_page, integrations_table
 
 
@@ -28,7 +29,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 def run_list(args: argparse.Namespace) -> int:
     host = build_host(args)
     if args.eager:
-        host.load_all()
+        configure_logging(host)  # stderr: stdout is the listing
+        host.load_all()  # each first in a child process: a killer is listed broken
     items = host.list()
     print(to_json(items, pretty=sys.stdout.isatty()) if args.json else integrations_table(items))
     return EXIT_OK
