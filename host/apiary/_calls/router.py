@@ -172,10 +172,24 @@ class Router:
             else:
                 message = f"no integration {call.integration!r} is installed"
             return error_result(ErrorKind.UNKNOWN_INTEGRATION, message)
-        try:
-            integration = await self.registry.load_async(record, self.config.import_timeout)
-        except LoadError as error:
-            return error_result(ErrorKind.INTEGRATION_BROKEN, f"integration {call.integration!r} is broken: {error}")
+        integration, waited = record.integration, 0.0
+        if integration is None:  # not imported yet: the wait counts against the call's timeout
+            budget = request.timeout or self.config.timeout_for(call.integration)
+            began = time.perf_counter()
+            try:
+                load = self.registry.load_async(record, self.config.import_timeout)
+                integration = await asyncio.wait_for(load, budget)
+            except LoadError as error:
+                return error_result(
+                    ErrorKind.INTEGRATION_BROKEN, f"integration {call.integration!r} is broken: {error}"
+                )
+            except TimeoutError:  # the import goes on, for the next call
+                return error_result(
+                    ErrorKind.TIMEOUT,
+                    f"{call.action!r} did not finish within {budget:g} s (integration "
+                    f"{call.integration!r} was still importing)",
+                )
+            waited = time.perf_counter() - began
         refused = precheck(integration)
         if refused is not None:
             return refused
@@ -201,7 +215,7 @@ class Router:
         share_secrets(host_secrets)
         try:
             self._safe_hook("apiary_before_call", call=call)
-            result = await self._execute(call, request, lane, integration, auth, secrets, operation)
+            result = await self._execute(call, request, lane, integration, auth, secrets, operation, waited)
         finally:
             withdraw_secrets(host_secrets)
         return scrub_data(result, host_secrets) if host_secrets else result
@@ -215,11 +229,14 @@ class Router:
         auth: dict[str, Any] | None,
         secrets: tuple[str, ...],
         operation: Operation,
+        waited: float,
     ) -> IntegrationResult:
-        """Run ``operation`` under the bulkhead and the deadline; every way
-        it ends a result, but the caller's cancellation."""
+        """Run ``operation`` under the bulkhead and the deadline, the call's
+        timeout less the ``waited`` seconds its import took; every way it ends
+        a result, but the caller's cancellation."""
         seconds = request.timeout or lane.timeout
-        deadline = Deadline(seconds)  # it covers the wait for the bulkhead too
+        remaining = max(seconds - waited, 0.0)
+        deadline = Deadline(remaining)  # it covers the wait for the bulkhead too
         try:
             async with lane.bulkhead:
                 # Not entered with ``async with``: on a borrowed session that
@@ -227,7 +244,7 @@ class Router:
                 context = ExecutionContext(
                     auth=auth or {},
                     request_config={
-                        "timeout": seconds,
+                        "timeout": remaining,
                         "max_response_bytes": self.config.max_response_bytes_for(call.integration),
                     },
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},

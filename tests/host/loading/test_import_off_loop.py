@@ -121,3 +121,15 @@ async def test_healthz_answers_while_an_integration_imports(tmp_path, gate, monk
     finally:
         gate.release()
         await server.close()
+
+
+async def test_the_calls_own_timeout_bounds_its_wait_for_the_import(make_host, make_package, gate):
+    """A call never outlives its timeout, an import in progress included; the
+    import carries on for the next call."""
+    host = await make_host(sources=[slow_source(make_package, gate)], config={"host": {"import_timeout": 30}})
+    result = await host.call("slow", "ping", timeout=0.2)
+    assert result.result["error"] == "timeout", result.result
+    assert "did not finish within 0.2 s" in result.result["message"]
+    assert "importing" in result.result["message"]
+    gate.release()
+    assert (await host.call("slow", "ping")).result.data == {"pong": True}
