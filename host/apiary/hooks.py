@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import pluggy
 
@@ -61,7 +61,10 @@ class UpstreamRequest:
 
     def _url(self) -> Any:
         if self._parts is None:
-            self._parts = urlsplit(self._attempt.url)
+            try:
+                self._parts = urlsplit(self._attempt.url)
+            except ValueError:  # a URL the integration made up (``http://[::1``): nothing to report of it
+                self._parts = SplitResult("", "", "", "", "")
         return self._parts
 
     @property
@@ -71,6 +74,8 @@ class UpstreamRequest:
     @property
     def origin(self) -> str:
         parts = self._url()
+        if not parts.scheme:
+            return "(invalid URL)"
         return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
     @property

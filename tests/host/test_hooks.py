@@ -338,3 +338,13 @@ async def test_a_wrapper_failing_to_configure_is_skipped_like_any_plugin(make_ho
     host = await make_host("echo", plugins=[BadConfigureWrapper()])
     assert any("cannot configure either" in reason for _, reason in host.plugin_failures)
     assert (await host.call("echo", "echo", {})).type is ResultType.ACTION
+
+
+async def test_an_unparsable_url_is_reported_without_failing_the_call_log(make_host, logs):
+    """The call log reads the attempt's URL: one ``urlsplit`` cannot parse
+    (an integration's typo) must not make the built-in plugin raise."""
+    host = await make_host("echo")
+    result = await host.call("echo", "fetch_json", {"url": "http://[::1/x", "retries": 0})
+    assert result.result["error"] == "upstream_error"
+    assert logs.events("plugin_hook_failed") == []
+    assert [line["origin"] for line in logs.events("upstream_request")] == ["(invalid URL)"]

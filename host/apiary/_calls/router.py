@@ -301,8 +301,22 @@ def _upstream_failure(error: BaseException, secrets: Any) -> IntegrationResult:
         details.update(status=error.status, limit=error.limit)
         message = f"upstream response too large: {error}"
     else:
-        message = f"upstream unreachable: {type(error).__name__}: {error}"
+        message = f"{_failure_cause(error)}: {type(error).__name__}: {error}"
     return error_result(ErrorKind.UPSTREAM_ERROR, scrub_text(message, secrets), **details)
+
+
+# What went wrong, for the failures the SDK never retries (most specific first).
+_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (aiohttp.RedirectClientError, "upstream redirected to an invalid URL"),
+    (aiohttp.InvalidURL, "invalid upstream URL"),
+    (aiohttp.NonHttpUrlClientError, "invalid upstream URL"),
+    (aiohttp.TooManyRedirects, "upstream redirected too many times"),
+    (aiohttp.ClientSSLError, "TLS with the upstream failed"),
+)
+
+
+def _failure_cause(error: BaseException) -> str:
+    return next((cause for kind, cause in _CAUSES if isinstance(error, kind)), "upstream unreachable")
 
 
 def _shorten(text: str, limit: int = 300) -> str:

@@ -280,3 +280,15 @@ async def test_every_failure_kind_in_one_host_is_a_result(make_host, fake_upstre
             assert result.type.value == kind
         else:
             assert error_of(result)["error"] == kind
+
+
+@pytest.mark.parametrize(
+    "url, cause",
+    [("http://[::1/x", "invalid upstream URL"), ("ftp://example.invalid/x", "invalid upstream URL")],
+)
+async def test_an_upstream_failure_names_its_cause(make_host, url, cause):
+    """Not every failure is "unreachable": a bad URL says so (and is not retried)."""
+    host = await make_host("echo")
+    result = await host.call("echo", "fetch_json", {"url": url})
+    assert result.result["error"] == "upstream_error"
+    assert result.result["message"].startswith(f"{cause}: "), result.result["message"]
