@@ -26,7 +26,7 @@ import logging
 import re
 import threading
 import traceback
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -43,27 +43,29 @@ _MIN_SECRET_LENGTH = 4
 _call_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("apiary_call_secrets", default=())
 
 
+def _leaves(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """``(key, text)`` of every string or number leaf of an auth structure,
+    ``key`` being the name it sits under (``auth_type`` and the like skipped)."""
+    if isinstance(value, Mapping):
+        for inner_key, inner in value.items():
+            yield from _leaves(inner, str(inner_key))
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            yield from _leaves(inner, key)
+    elif isinstance(value, (str, int)) and not isinstance(value, bool) and key not in _SAFE_KEYS:
+        yield key, str(value)
+
+
+def _longest_first(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values), key=len, reverse=True))
+
+
 def secret_values(auth: Any) -> tuple[str, ...]:
     """Every string leaf of an auth structure that is long enough to be a
     secret (``auth_type`` excepted), longest first."""
     if not auth:
         return ()
-    found = set()
-
-    def walk(value: Any, key: str = "") -> None:
-        if isinstance(value, Mapping):
-            for inner_key, inner in value.items():
-                walk(inner, str(inner_key))
-        elif isinstance(value, (list, tuple)):
-            for inner in value:
-                walk(inner, key)
-        elif isinstance(value, (str, int)) and key not in _SAFE_KEYS:
-            text = str(value)
-            if len(text) >= _MIN_SECRET_LENGTH:
-                found.add(text)
-
-    walk(auth)
-    return tuple(sorted(found, key=len, reverse=True))
+    return _longest_first(text for _, text in _leaves(auth) if len(text) >= _MIN_SECRET_LENGTH)
 
 
 _LONG_SECRET = 16
@@ -77,23 +79,13 @@ def credential_values(auth: Any) -> tuple[str, ...]:
     region) are left out: these are scrubbed from results and from every
     log line of the process, where a common word must not turn into
     ``[redacted]``."""
-    found: set[str] = set()
-
-    def walk(value: Any, key: str = "") -> None:
-        if isinstance(value, Mapping):
-            for inner_key, inner in value.items():
-                walk(inner, str(inner_key))
-        elif isinstance(value, (list, tuple)):
-            for inner in value:
-                walk(inner, key)
-        elif isinstance(value, (str, int)) and not isinstance(value, bool) and key not in _SAFE_KEYS:
-            text = str(value)
-            if len(text) >= _LONG_SECRET or (len(text) >= _MIN_SECRET_LENGTH and _is_sensitive(key)):
-                found.add(text)
-
-    if auth:
-        walk(auth)
-    return tuple(sorted(found, key=len, reverse=True))
+    if not auth:
+        return ()
+    return _longest_first(
+        text
+        for key, text in _leaves(auth)
+        if len(text) >= _LONG_SECRET or (len(text) >= _MIN_SECRET_LENGTH and _is_sensitive(key))
+    )
 
 
 def bind_secrets(secrets: Iterable[str]) -> contextvars.Token[tuple[str, ...]]:
