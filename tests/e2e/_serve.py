@@ -255,3 +255,18 @@ def wait_until(condition: Callable[[], bool], rounds: int = 400, pause: float = 
             return
         time.sleep(pause)
     raise AssertionError(f"{what}: not met after {rounds} rounds")
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine other than loopback, if it has one
+    (the source address of a route; a UDP connect sends nothing)."""
+    for probe in ("192.0.2.1", "10.255.255.255", "203.0.113.1"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.connect((probe, 9))
+            except OSError:
+                continue
+            address = sock.getsockname()[0]
+            if not address.startswith("127.") and address != "0.0.0.0":
+                return address
+    return None

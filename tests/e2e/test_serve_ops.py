@@ -27,6 +27,7 @@ from ._serve import (
     bearer,
     free_port,
     listening_addresses,
+    non_loopback_address,
     proc_state,
     serve_env,
     start_serve,
@@ -318,3 +319,47 @@ async def test_the_openapi_document_does_not_depend_on_earlier_calls(installed_p
             server.stop()
     offered = [sorted(path for path in document["paths"] if "/actions/" in path) for document in documents]
     assert offered[0] == offered[1], set(offered[0]) ^ set(offered[1])
+
+
+# ---- no token: loopback clients only, however the server is started ------------------------------
+
+
+async def test_gunicorn_on_every_address_without_a_token_serves_loopback_clients_only(installed_plugins, tmp_path):
+    """``create_app()`` under gunicorn bound to 0.0.0.0 with no token: the
+    rule ``apiary serve`` applies at start holds per request. A client on
+    the machine's own non-loopback address is refused with a JSON 403 for
+    every action (the http integration, an open proxy otherwise, included);
+    loopback clients are served, and the probes stay open."""
+    assert GUNICORN.is_file(), f"gunicorn is not installed at {GUNICORN} (the test extra)"
+    port = free_port()
+    argv = [
+        str(GUNICORN), "apiary.web:create_app()", "--worker-class", "aiohttp.GunicornWebWorker",
+        "-w", "1", "--bind", f"0.0.0.0:{port}", "--graceful-timeout", "10",
+    ]
+    env = {"APIARY_CONFIG": str(write_config(tmp_path, "")), "HOME": str(tmp_path)}  # no APIARY_TOKEN
+    server = ServerProcess(argv, serve_env(installed_plugins, env), tmp_path, port)
+    try:
+        server.wait_ready()
+        assert "0.0.0.0" in listening_addresses(port)
+        status, body = await post(server.base_url, "/integrations/echo/actions/echo", {"inputs": {"x": 1}})
+        assert (status, body["result"]["data"]) == (200, {"x": 1})  # loopback: served
+
+        address = non_loopback_address()
+        assert address is not None, "this machine has no non-loopback IPv4 address to test from"
+        remote = f"http://{address}:{port}"
+        for path, payload in (
+            ("/integrations/echo/actions/echo", {"inputs": {"x": 1}}),
+            ("/integrations/http/actions/request", {"inputs": {"method": "GET", "url": f"{server.base_url}/healthz"}}),
+        ):
+            status, body = await post(remote, path, payload)
+            assert status == 403 and body["result"]["error"] == "forbidden", (path, body)
+            assert "APIARY_TOKEN" in body["result"]["message"]
+        status, body, _ = await get(remote, "/integrations")
+        assert status == 403 and body["result"]["error"] == "forbidden"
+        status, body, _ = await get(remote, "/healthz")
+        assert (status, body) == (200, {"status": "ok"})
+        assert server.events("http_request", path="/integrations/http/actions/request", status=403)
+        assert not server.events("call", integration="http")
+    finally:
+        server.stop()
+

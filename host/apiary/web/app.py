@@ -20,7 +20,7 @@ from .._calls.request import new_call_id
 from .._calls.results import result_to_dict
 from .._config import HostConfig
 from .._exceptions import RequestError
-from .._faces.access import bearer_matches
+from .._faces.access import LOOPBACK_ONLY, bearer_matches, is_loopback
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger, is_enabled
@@ -40,10 +40,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def front(token: str | None) -> Any:
-    """The one middleware every request passes: bearer auth (compared in
-    constant time), JSON for every refusal and for any bug (never a
-    traceback), and the ``http_request`` access-log event (never bodies or
-    auth). One layer rather than three: each costs on every request."""
+    """The one middleware every request passes: who may ask (the bearer
+    token, compared in constant time; without a token, loopback clients
+    only), JSON for every refusal and for any bug (never a traceback), and
+    the ``http_request`` access-log event (never bodies or auth). One layer
+    rather than three: each costs on every request."""
     expected = token.encode() if token else None
 
     @web.middleware
@@ -72,13 +73,25 @@ def front(token: str | None) -> Any:
     return middleware
 
 
+def _refusal(request: web.Request, expected: bytes | None) -> web.Response | None:
+    """The answer to a request that may not reach a handler, if it may not."""
+    if request.path in _OPEN_PATHS:
+        return None  # the probes answer for themselves, to anyone
+    if expected is None:
+        if not is_loopback(request.remote):
+            return error_response(403, "forbidden", LOOPBACK_ONLY)
+    elif not bearer_matches(request.headers.get("Authorization", ""), expected):
+        return error_response(
+            401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
+            **{"WWW-Authenticate": 'Bearer realm="apiary"'},
+        )
+    return None
+
+
 async def _answer(request: web.Request, handler: Handler, expected: bytes | None) -> web.StreamResponse:
-    if expected is not None and request.path not in _OPEN_PATHS:
-        if not bearer_matches(request.headers.get("Authorization", ""), expected):
-            return error_response(
-                401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
-                **{"WWW-Authenticate": 'Bearer realm="apiary"'},
-            )
+    refused = _refusal(request, expected)
+    if refused is not None:
+        return refused
     try:
         return await handler(request)
     except web.HTTPException as error:  # aiohttp's own refusals: 404, 405, 413
@@ -197,7 +210,8 @@ async def readyz(request: web.Request) -> web.Response:
 
 def build_app(config: HostConfig, token: str | None) -> web.Application:
     """The application for ``config``; the host opens on start-up and
-    closes on clean-up (after in-flight requests finished)."""
+    closes on clean-up (after in-flight requests finished). Without a token
+    it serves loopback clients only, however it is started."""
     app = web.Application(
         client_max_size=config.serve.max_body_bytes,
         middlewares=[front(token)],
@@ -206,6 +220,8 @@ def build_app(config: HostConfig, token: str | None) -> web.Application:
     app[STATE_KEY] = {}
 
     async def host_lifetime(app: web.Application) -> AsyncIterator[None]:
+        if token is None:
+            _log.info("serve_loopback_only", note=LOOPBACK_ONLY)
         async with app[HOST_KEY] as host:
             # Built once, as the host starts: every worker and every request
             # sees the same document, whatever was called before.

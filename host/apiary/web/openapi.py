@@ -51,6 +51,9 @@ def _json(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
 _ERRORS = {
     "400": _json(_envelope("error", _ERROR_RESULT), "Malformed JSON or a body of the wrong shape"),
     "401": _json(_envelope("error", _ERROR_RESULT), "Missing or wrong bearer token"),
+    "403": _json(
+        _envelope("error", _ERROR_RESULT), "No token is configured and the client is not on the server's machine"
+    ),
     "404": _json(_envelope("error", _ERROR_RESULT), "Unknown integration or action"),
     "413": _json(_envelope("error", _ERROR_RESULT), "Request body over the configured limit"),
     "500": _json(
