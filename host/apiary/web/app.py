@@ -51,26 +51,36 @@ def front(token: str | None) -> Any:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
         status = 499  # what the log says when the request is cancelled (shutdown after the grace period)
+        how: dict[str, bool] = {}
         try:
-            response = await _answer(request, handler, expected)
+            try:
+                response = await _answer(request, handler, expected)
+            except ConnectionError:  # the client left mid-request: nobody to answer
+                how["client_disconnected"] = True
+                response = web.Response(status=499, reason="Client Closed Request")
             status = response.status
             return response
         finally:
-            if is_enabled(logging.INFO) or status == 499:
-                fields = {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                }
-                if CALL_ID_HEADER in request:
-                    fields["call_id"] = request[CALL_ID_HEADER]
-                if status == 499:
-                    _log.warning("http_request", cancelled=True, **fields)
-                else:
-                    _log.info("http_request", **fields)
+            _access_log(request, status, started, how)
 
     return middleware
+
+
+def _access_log(request: web.Request, status: int, started: float, how: dict[str, bool]) -> None:
+    cancelled = status == 499 and not how
+    if cancelled or is_enabled(logging.INFO):
+        fields: dict[str, Any] = {
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            **how,
+        }
+        if CALL_ID_HEADER in request:
+            fields["call_id"] = request[CALL_ID_HEADER]
+        if cancelled:
+            fields["cancelled"] = True
+        (_log.warning if cancelled else _log.info)("http_request", **fields)
 
 
 def _refusal(request: web.Request, expected: bytes | None) -> web.Response | None:
@@ -100,6 +110,8 @@ async def _answer(request: web.Request, handler: Handler, expected: bytes | None
         kind = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(error.status, "http_error")
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
         return error_response(error.status, kind, error.reason, **headers)
+    except ConnectionError:
+        raise  # the client is gone (the middleware logs it): not a bug of ours
     except Exception as error:  # a bug of ours: logged with its traceback, answered without
         _log.error("http_handler_failed", path=request.path, exc_info=error)
         return error_response(500, "internal_error", f"internal error ({type(error).__name__})")
