@@ -363,3 +363,38 @@ async def test_gunicorn_on_every_address_without_a_token_serves_loopback_clients
     finally:
         server.stop()
 
+
+def gunicorn(installed_plugins: Path, tmp_path: Path, app: str, config_text: str, *extra: str) -> ServerProcess:
+    """One gunicorn aiohttp worker on a free loopback port serving ``app``."""
+    assert GUNICORN.is_file(), f"gunicorn is not installed at {GUNICORN} (the test extra)"
+    port = free_port()
+    argv = [
+        str(GUNICORN), app, "--worker-class", "aiohttp.GunicornWebWorker",
+        "-w", "1", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", *extra,
+    ]
+    env = {"APIARY_CONFIG": str(write_config(tmp_path, config_text)), "HOME": str(tmp_path)}
+    return ServerProcess(argv, serve_env(installed_plugins, env), tmp_path, port)
+
+
+async def test_gunicorn_drains_within_the_grace_period_and_answers_the_cut_call(
+    installed_plugins, tmp_path, fake_upstream
+):
+    """Under gunicorn the application drains on the worker's shutdown: the
+    call still running when ``serve.grace_period`` (1 s) ends gets a JSON
+    503, well before gunicorn's own graceful timeout (10 s) would kill the
+    worker with the connection."""
+    server = gunicorn(installed_plugins, tmp_path, "apiary.web:create_app()", "[serve]\ngrace_period = 1\n")
+    try:
+        server.wait_ready()
+        gated = {"inputs": {"url": fake_upstream.url("/gate")}}
+        call = asyncio.create_task(post(server.base_url, "/integrations/echo/actions/fetch_json", gated))
+        await fake_upstream.wait_in_flight(1)
+        server.send(signal.SIGTERM)
+        status, body = await asyncio.wait_for(call, 30)
+        assert (status, body["result"]["error"]) == (503, "shutting_down"), body
+        assert not fake_upstream.gate.is_set()
+        assert await server.wait_exit_async(30) == 0, server.stderr()
+    finally:
+        fake_upstream.gate.set()
+        server.stop()
+

@@ -8,6 +8,7 @@ the host, exactly as for the CLI.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -21,6 +22,7 @@ from .._calls.results import result_to_dict
 from .._config import HostConfig
 from .._exceptions import RequestError
 from .._faces.access import LOOPBACK_ONLY, bearer_matches, is_loopback
+from .._faces.draining import Drain
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger, is_enabled
@@ -29,6 +31,7 @@ from .responses import error_response, json_response
 
 HOST_KEY: web.AppKey[Host] = web.AppKey("host", Host)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
+DRAIN_KEY: web.AppKey[Drain] = web.AppKey("drain", Drain)
 CALL_ID_HEADER = "X-Apiary-Call-Id"
 _OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
@@ -39,28 +42,46 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # ---- middlewares -----------------------------------------------------------
 
 
-def front(token: str | None) -> Any:
+def front(token: str | None, drain: Drain) -> Any:
     """The one middleware every request passes: who may ask (the bearer
     token, compared in constant time; without a token, loopback clients
-    only), JSON for every refusal and for any bug (never a traceback), and
-    the ``http_request`` access-log event (never bodies or auth). One layer
-    rather than three: each costs on every request."""
+    only), the drain (503 while shutting down, the answer of a call cut at
+    the deadline), JSON for every refusal and for any bug (never a
+    traceback), and the ``http_request`` access-log event (never bodies or
+    auth). One layer rather than several: each costs on every request."""
     expected = token.encode() if token else None
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
-        status = 499  # what the log says when the request is cancelled (shutdown after the grace period)
+        status = 499  # what the log says when the request is cancelled
         how: dict[str, bool] = {}
+        task = asyncio.current_task()
+        assert task is not None
+        drain.enter(task)
         try:
             try:
-                response = await _answer(request, handler, expected)
+                response = await _answer(request, handler, expected, drain)
+            except asyncio.CancelledError:
+                if not drain.was_cut(task):
+                    raise
+                task.uncancel()  # our own cancellation, answered here
+                how["cut_at_shutdown"] = True
+                response = error_response(
+                    503,
+                    "shutting_down",
+                    f"the server shut down before the call finished (grace period {drain.grace_period:g} s); "
+                    "it may have taken effect upstream",
+                )
             except ConnectionError:  # the client left mid-request: nobody to answer
                 how["client_disconnected"] = True
                 response = web.Response(status=499, reason="Client Closed Request")
             status = response.status
+            if drain.draining:
+                response.force_close()  # Connection: close, so the client goes elsewhere
             return response
         finally:
+            drain.leave(task)
             _access_log(request, status, started, how)
 
     return middleware
@@ -68,7 +89,8 @@ def front(token: str | None) -> Any:
 
 def _access_log(request: web.Request, status: int, started: float, how: dict[str, bool]) -> None:
     cancelled = status == 499 and not how
-    if cancelled or is_enabled(logging.INFO):
+    warn = cancelled or "cut_at_shutdown" in how
+    if warn or is_enabled(logging.INFO):
         fields: dict[str, Any] = {
             "method": request.method,
             "path": request.path,
@@ -80,10 +102,10 @@ def _access_log(request: web.Request, status: int, started: float, how: dict[str
             fields["call_id"] = request[CALL_ID_HEADER]
         if cancelled:
             fields["cancelled"] = True
-        (_log.warning if cancelled else _log.info)("http_request", **fields)
+        (_log.warning if warn else _log.info)("http_request", **fields)
 
 
-def _refusal(request: web.Request, expected: bytes | None) -> web.Response | None:
+def _refusal(request: web.Request, expected: bytes | None, drain: Drain) -> web.Response | None:
     """The answer to a request that may not reach a handler, if it may not."""
     if request.path in _OPEN_PATHS:
         return None  # the probes answer for themselves, to anyone
@@ -95,11 +117,13 @@ def _refusal(request: web.Request, expected: bytes | None) -> web.Response | Non
             401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
             **{"WWW-Authenticate": 'Bearer realm="apiary"'},
         )
+    if drain.draining:
+        return error_response(503, "shutting_down", "the server is shutting down: send the request to another instance")
     return None
 
 
-async def _answer(request: web.Request, handler: Handler, expected: bytes | None) -> web.StreamResponse:
-    refused = _refusal(request, expected)
+async def _answer(request: web.Request, handler: Handler, expected: bytes | None, drain: Drain) -> web.StreamResponse:
+    refused = _refusal(request, expected, drain)
     if refused is not None:
         return refused
     try:
@@ -209,8 +233,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    state = request.app[STATE_KEY]
-    if state.get("draining"):
+    if request.app[DRAIN_KEY].draining:
         return error_response(503, "not_ready", "draining: the server is shutting down")
     if not request.app[HOST_KEY].is_open:
         return error_response(503, "not_ready", "starting: the host is not open yet")
@@ -222,14 +245,16 @@ async def readyz(request: web.Request) -> web.Response:
 
 def build_app(config: HostConfig, token: str | None) -> web.Application:
     """The application for ``config``; the host opens on start-up and
-    closes on clean-up (after in-flight requests finished). Without a token
-    it serves loopback clients only, however it is started."""
+    closes on clean-up, once the drain is over (``apiary._faces.draining``). Without
+    a token it serves loopback clients only, however it is started."""
+    drain = Drain(config.serve.grace_period, "apiary.web")
     app = web.Application(
         client_max_size=config.serve.max_body_bytes,
-        middlewares=[front(token)],
+        middlewares=[front(token, drain)],
     )
     app[HOST_KEY] = Host(config)
     app[STATE_KEY] = {}
+    app[DRAIN_KEY] = drain
 
     async def host_lifetime(app: web.Application) -> AsyncIterator[None]:
         if token is None:
@@ -245,11 +270,14 @@ def build_app(config: HostConfig, token: str | None) -> web.Application:
             )
             yield
 
-    async def start_draining(app: web.Application) -> None:
-        app[STATE_KEY]["draining"] = True
+    async def drain_on_shutdown(app: web.Application) -> None:
+        # Under gunicorn this is where the drain happens (the worker has
+        # stopped listening); under ``apiary serve`` it is over already.
+        drain.begin("shutdown")
+        await drain.finish()
 
     app.cleanup_ctx.append(host_lifetime)
-    app.on_shutdown.append(start_draining)
+    app.on_shutdown.append(drain_on_shutdown)
     # The calls' route first: aiohttp tries routes sharing a prefix in order.
     app.router.add_post("/integrations/{id}/actions/{action}", call_action)
     app.router.add_get("/integrations", list_integrations)

@@ -59,7 +59,11 @@ _ERRORS = {
     "500": _json(
         _envelope("error", _ERROR_RESULT), "The integration's handler raised (type and message, no traceback)"
     ),
-    "503": _json(_envelope("error", _ERROR_RESULT), "The integration is broken, or the server is not ready"),
+    "503": _json(
+        _envelope("error", _ERROR_RESULT),
+        "The integration is broken, or the server is not ready or shutting down (a call cut at the end of the "
+        "grace period included)",
+    ),
     "504": _json(_envelope("error", _ERROR_RESULT), "The action did not finish within its timeout"),
 }
 
