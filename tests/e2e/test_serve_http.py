@@ -646,3 +646,32 @@ async def test_a_client_leaving_mid_body_is_a_disconnect_not_a_500(served):
     assert [entry["event"] for entry in related] == ["http_request"], related
     assert "Connection lost" not in served.server.stderr()
 
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n", id="bad-header"),
+        pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: nine\r\n\r\n", id="bad-length"),
+        pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", id="tls-on-http"),
+        pytest.param(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", id="line-too-long"),
+    ],
+)
+async def test_malformed_http_is_a_json_400_in_the_envelope(served, request_bytes):
+    """What aiohttp's parser refuses is answered like every other refusal:
+    JSON in the result envelope, ``bad_request``, and logged as one short
+    line without a traceback (a client's mistake is not a server error)."""
+    before = len(served.server.events("http_bad_request"))
+    status, headers, body = split_http(raw_http(served.server.port, request_bytes))
+    assert status == 400, body
+    assert headers["content-type"].startswith("application/json"), headers
+    document = strict_json(body.decode())
+    assert set(document) == {"version", "type", "result"} and document["type"] == "error", document
+    assert document["result"]["error"] == "bad_request" and document["result"]["message"], document
+    assert b"a" * 100 not in body  # the offending bytes are not echoed
+    for _ in range(300):
+        if len(served.server.events("http_bad_request")) > before:
+            break
+        await asyncio.sleep(0.01)
+    line = served.server.events("http_bad_request")[-1]
+    assert line["status"] == 400 and "exception" not in line, line
+    assert "Error handling request" not in served.server.stderr()

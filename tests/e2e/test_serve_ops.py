@@ -10,9 +10,11 @@ upstream's ``/gate`` (released by the test), never by sleeping.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,9 @@ from ._serve import (
     listening_addresses,
     non_loopback_address,
     proc_state,
+    raw_http,
     serve_env,
+    split_http,
     start_serve,
     wait_until,
 )
@@ -398,3 +402,27 @@ async def test_gunicorn_drains_within_the_grace_period_and_answers_the_cut_call(
         fake_upstream.gate.set()
         server.stop()
 
+
+async def test_gunicorn_on_create_runner_is_apiary_serves_server(installed_plugins, tmp_path):
+    """``apiary.web:create_runner`` (awaited by the worker): the application
+    on the server ``apiary serve`` runs, so malformed HTTP is a JSON 400 and
+    the connection cap holds, and it stops on SIGTERM."""
+    server = gunicorn(installed_plugins, tmp_path, "apiary.web:create_runner", "[serve]\nmax_connections = 4\n")
+    idle = []
+    try:
+        server.wait_ready()
+        status, body = await post(server.base_url, "/integrations/echo/actions/echo", {"inputs": {"x": 2}})
+        assert (status, body["result"]["data"]) == (200, {"x": 2})
+        status, headers, raw = split_http(raw_http(server.port, b"GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n"))
+        assert status == 400 and headers["content-type"].startswith("application/json"), raw
+        assert json.loads(raw)["result"]["error"] == "bad_request"
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(10)]
+        status, body, _ = await get(server.base_url, "/healthz")
+        assert (status, body) == (200, {"status": "ok"})
+        assert server.events("connections_capped", max_connections=4)
+        server.send(signal.SIGTERM)
+        assert server.wait_exit(30) == 0, server.stderr()
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()

@@ -2,13 +2,17 @@
 
 A thin face over ``Host``: see ``app`` for the routes and the middleware,
 ``openapi`` for the generated document, ``apiary._faces.outcomes`` for the
-status of each result, ``running`` for the server ``apiary serve`` runs.
-``create_app`` is the factory for gunicorn's aiohttp worker (one process
-per core)::
+status of each result, ``connections`` for the connection cap, ``running``
+for the server ``apiary serve`` runs.
+For gunicorn's aiohttp worker (one process per core), ``create_runner``
+gives each worker the server ``apiary serve`` runs (the connection cap, JSON
+for malformed HTTP); ``create_app()`` the application alone, on aiohttp's
+plain server::
 
+    gunicorn apiary.web:create_runner --worker-class aiohttp.GunicornWebWorker -w 2 --bind 127.0.0.1:8080
     gunicorn 'apiary.web:create_app()' --worker-class aiohttp.GunicornWebWorker -w 2 --bind 127.0.0.1:8080
 
-Under gunicorn the application drains on the worker's shutdown within
+Either way the application drains on the worker's shutdown within
 ``serve.grace_period`` (set ``--graceful-timeout`` a little above it), and
 without a token answers loopback clients only.
 """
@@ -23,7 +27,7 @@ from .._config import HostConfig, load_config
 from .._faces.access import listening_token, resolve_token
 from .._faces.process import run
 from .app import build_app
-from .running import run_server
+from .running import capped_runner, run_server
 
 
 def create_app(config: HostConfig | None = None) -> web.Application:
@@ -31,6 +35,14 @@ def create_app(config: HostConfig | None = None) -> web.Application:
     shipped defaults); the factory gunicorn's aiohttp worker calls."""
     config = config or load_config()
     return build_app(config, resolve_token(config))
+
+
+async def create_runner() -> web.AppRunner:
+    """``create_app()``'s application on ``apiary serve``'s server, for
+    gunicorn's aiohttp worker, which awaits it (name it without
+    parentheses: ``apiary.web:create_runner``) and handles the signals."""
+    config = load_config()
+    return capped_runner(create_app(config), config)
 
 
 def serve(config: HostConfig, host: str | None = None, port: int | None = None) -> None:
@@ -44,4 +56,4 @@ def serve(config: HostConfig, host: str | None = None, port: int | None = None) 
     run(run_server(build_app(config, token), config, bind, listen_port))
 
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "create_runner", "serve"]

@@ -26,6 +26,7 @@ from .._faces.draining import Drain
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger, is_enabled
+from .connections import quiet_accept_errors
 from .openapi import openapi_document
 from .responses import error_response, json_response
 
@@ -77,7 +78,7 @@ def front(token: str | None, drain: Drain) -> Any:
                 how["client_disconnected"] = True
                 response = web.Response(status=499, reason="Client Closed Request")
             status = response.status
-            if drain.draining:
+            if drain.draining or getattr(request.protocol, "over_the_cap", False):
                 response.force_close()  # Connection: close, so the client goes elsewhere
             return response
         finally:
@@ -119,6 +120,11 @@ def _refusal(request: web.Request, expected: bytes | None, drain: Drain) -> web.
         )
     if drain.draining:
         return error_response(503, "shutting_down", "the server is shutting down: send the request to another instance")
+    if getattr(request.protocol, "over_the_cap", False):
+        return error_response(
+            503, "overloaded", "every connection of the server is busy (serve.max_connections): retry shortly",
+            **{"Retry-After": "1"},
+        )
     return None
 
 
@@ -257,18 +263,22 @@ def build_app(config: HostConfig, token: str | None) -> web.Application:
     app[DRAIN_KEY] = drain
 
     async def host_lifetime(app: web.Application) -> AsyncIterator[None]:
+        restore = quiet_accept_errors(asyncio.get_running_loop())
         if token is None:
             _log.info("serve_loopback_only", note=LOOPBACK_ONLY)
-        async with app[HOST_KEY] as host:
-            # Built once, as the host starts: every worker and every request
-            # sees the same document, whatever was called before.
-            from .._version import __version__
+        try:
+            async with app[HOST_KEY] as host:
+                # Built once, as the host starts: every worker and every request
+                # sees the same document, whatever was called before.
+                from .._version import __version__
 
-            described = [host.describe(item["id"]) for item in host.list()]
-            app[STATE_KEY]["openapi"] = openapi_document(
-                [item for item in described if item], __version__, secured=token is not None
-            )
-            yield
+                described = [host.describe(item["id"]) for item in host.list()]
+                app[STATE_KEY]["openapi"] = openapi_document(
+                    [item for item in described if item], __version__, secured=token is not None
+                )
+                yield
+        finally:
+            restore()
 
     async def drain_on_shutdown(app: web.Application) -> None:
         # Under gunicorn this is where the drain happens (the worker has

@@ -49,7 +49,7 @@ def _json(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _json(_envelope("error", _ERROR_RESULT), "Malformed JSON or a body of the wrong shape"),
+    "400": _json(_envelope("error", _ERROR_RESULT), "Malformed HTTP or JSON, or a body of the wrong shape"),
     "401": _json(_envelope("error", _ERROR_RESULT), "Missing or wrong bearer token"),
     "403": _json(
         _envelope("error", _ERROR_RESULT), "No token is configured and the client is not on the server's machine"
@@ -61,8 +61,8 @@ _ERRORS = {
     ),
     "503": _json(
         _envelope("error", _ERROR_RESULT),
-        "The integration is broken, or the server is not ready or shutting down (a call cut at the end of the "
-        "grace period included)",
+        "The integration is broken, or the server is not ready, shutting down (a call cut at the end of the grace "
+        "period included) or has every connection busy",
     ),
     "504": _json(_envelope("error", _ERROR_RESULT), "The action did not finish within its timeout"),
 }

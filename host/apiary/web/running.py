@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from typing import Any
 
 from aiohttp import web
 
@@ -25,12 +26,39 @@ from .._config import HostConfig
 from .._exceptions import AccessError
 from .._observe.logs import get_logger
 from .app import DRAIN_KEY
+from .connections import CappedServer, max_connections
 
 # Seconds closing the server and the host may take once the drain is over.
 CLOSE_WAIT = 1.0
 
 _log = get_logger("apiary.web")
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _Runner(web.AppRunner):
+    """``AppRunner`` whose server is a ``CappedServer``."""
+
+    def __init__(self, app: web.Application, limit: int, **kwargs: Any) -> None:
+        super().__init__(app, handle_signals=False, **kwargs)
+        self._limit = limit
+
+    async def _make_server(self) -> web.Server:
+        plain = await super()._make_server()  # the application starts here (the host opens)
+        return CappedServer(
+            plain.request_handler,
+            request_factory=plain.request_factory,
+            loop=asyncio.get_running_loop(),
+            limit=self._limit,
+            access_log=None,  # our own structured access log instead
+        )
+
+
+def capped_runner(app: web.Application, config: HostConfig) -> web.AppRunner:
+    """A runner for ``app`` on ``CappedServer`` (the cap from ``config``);
+    whoever runs it handles the signals."""
+    # Past the drain, a handler that ignored its cancellation gets this
+    # long (twice: aiohttp waits, cancels, and waits again).
+    return _Runner(app, max_connections(config), access_log=None, shutdown_timeout=CLOSE_WAIT / 4)
 
 
 async def run_server(app: web.Application, config: HostConfig, bind: str, port: int) -> None:
@@ -49,9 +77,8 @@ async def run_server(app: web.Application, config: HostConfig, bind: str, port: 
 
     for signum in _SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)
-    # Past the drain, a handler that ignored its cancellation gets this
-    # long (twice: aiohttp waits, cancels, and waits again).
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CLOSE_WAIT / 4)
+    limit = max_connections(config)
+    runner = capped_runner(app, config)
     try:
         await runner.setup()
         if not stop.is_set():
@@ -61,7 +88,11 @@ async def run_server(app: web.Application, config: HostConfig, bind: str, port: 
             except OSError as error:
                 reason = os.strerror(error.errno) if error.errno else str(error)
                 raise AccessError(f"cannot listen on {bind}:{port}: {reason}") from None
-            _log.info("serve_listening", host=bind, port=port, grace_period=config.serve.grace_period)
+            _log.info(
+                "serve_listening",
+                host=bind, port=port, max_connections=limit, grace_period=config.serve.grace_period,
+            )
+            _warn_above_descriptors(config, limit)
             await stop.wait()
             await drain.finish()
     finally:
@@ -72,3 +103,16 @@ async def run_server(app: web.Application, config: HostConfig, bind: str, port: 
         for signum in _SIGNALS:
             loop.remove_signal_handler(signum)
 
+
+def _warn_above_descriptors(config: HostConfig, limit: int) -> None:
+    """A configured cap the descriptor limit cannot hold: say so at start."""
+    if not config.serve.max_connections:
+        return
+    derived = max_connections(config._replace(serve=config.serve._replace(max_connections=0)))
+    if limit > derived:
+        _log.warning(
+            "serve_max_connections_high",
+            max_connections=limit,
+            fits=derived,
+            note="the descriptor limit (ulimit -n) leaves room for fewer: accepting may fail before the cap",
+        )
