@@ -59,7 +59,14 @@ def disabled(*integrations: str) -> str:
 class ServerProcess:
     """A server subprocess with its output in ``workdir``."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], workdir: Path, port: int) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        workdir: Path,
+        port: int,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.argv = list(argv)
         self.port = port
@@ -68,7 +75,8 @@ class ServerProcess:
         self.stderr_path = workdir / f"server-{port}.err"
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=dict(env), cwd=str(workdir)
+                self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=dict(env), cwd=str(workdir),
+                preexec_fn=preexec_fn,
             )
 
     # ---- output -------------------------------------------------------------
@@ -174,13 +182,23 @@ def start_serve(
     env: Mapping[str, str] | None = None,
     args: Iterable[str] = (),
     port: int | None = None,
+    max_descriptors: int | None = None,
 ) -> ServerProcess:
-    """``apiary serve --port <free port> [--config config] [args]``, started (not waited for)."""
+    """``apiary serve --port <free port> [--config config] [args]``, started (not
+    waited for); with ``max_descriptors``, under that limit of open files
+    (``ulimit -n``, set in the child before it runs)."""
     port = port or free_port()
     argv = [str(APIARY), "serve", "--port", str(port), *args]
     if config is not None:
         argv += ["--config", str(config)]
-    return ServerProcess(argv, serve_env(installed_plugins, env), workdir, port)
+    limit = None
+    if max_descriptors is not None:
+        import resource
+
+        def limit() -> None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max_descriptors, max_descriptors))
+
+    return ServerProcess(argv, serve_env(installed_plugins, env), workdir, port, preexec_fn=limit)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -255,3 +273,18 @@ def wait_until(condition: Callable[[], bool], rounds: int = 400, pause: float = 
             return
         time.sleep(pause)
     raise AssertionError(f"{what}: not met after {rounds} rounds")
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine other than loopback, if it has one
+    (the source address of a route; a UDP connect sends nothing)."""
+    for probe in ("192.0.2.1", "10.255.255.255", "203.0.113.1"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.connect((probe, 9))
+            except OSError:
+                continue
+            address = sock.getsockname()[0]
+            if not address.startswith("127.") and address != "0.0.0.0":
+                return address
+    return None

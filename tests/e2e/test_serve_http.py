@@ -11,8 +11,11 @@ up on the server's stderr. Calls that need an upstream talk to
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import socket
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -619,3 +622,56 @@ async def test_logs_never_hold_bodies_tokens_or_credentials(client, anonymous, s
     for canary in (TOKEN, WRONG_TOKEN, AUTH_CANARY, KEYED_KEY, BODY_CANARY):
         assert canary not in stderr, canary
     assert fake_upstream.seen("/whoami")[0].headers["X-Api-Key"] == KEYED_KEY  # it was really used
+
+
+# ---- the wire: what aiohttp would answer or log on its own ----------------------------------------
+
+
+async def test_a_client_leaving_mid_body_is_a_disconnect_not_a_500(served):
+    """The client announces 1000 bytes, sends a few and closes: one short
+    ``http_request`` line (status 499, ``client_disconnected``), no 500, no
+    ``http_handler_failed`` and no traceback."""
+    path = f"/integrations/echo/actions/leaves-{uuid.uuid4().hex[:8]}"
+    with socket.create_connection(("127.0.0.1", served.server.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode()
+            + b'{"inputs": {"x": '
+        )
+        await asyncio.sleep(0.2)  # the handler is reading the body when the client goes
+    line = await served.server.wait_log("http_request", path=path)
+    assert line["status"] == 499 and line["client_disconnected"] is True, line
+    assert "exception" not in line
+    related = [entry for entry in served.server.log_lines() if entry.get("path") == path]
+    assert [entry["event"] for entry in related] == ["http_request"], related
+    assert "Connection lost" not in served.server.stderr()
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n", id="bad-header"),
+        pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: nine\r\n\r\n", id="bad-length"),
+        pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", id="tls-on-http"),
+        pytest.param(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", id="line-too-long"),
+    ],
+)
+async def test_malformed_http_is_a_json_400_in_the_envelope(served, request_bytes):
+    """What aiohttp's parser refuses is answered like every other refusal:
+    JSON in the result envelope, ``bad_request``, and logged as one short
+    line without a traceback (a client's mistake is not a server error)."""
+    before = len(served.server.events("http_bad_request"))
+    status, headers, body = split_http(raw_http(served.server.port, request_bytes))
+    assert status == 400, body
+    assert headers["content-type"].startswith("application/json"), headers
+    document = strict_json(body.decode())
+    assert set(document) == {"version", "type", "result"} and document["type"] == "error", document
+    assert document["result"]["error"] == "bad_request" and document["result"]["message"], document
+    assert b"a" * 100 not in body  # the offending bytes are not echoed
+    for _ in range(300):
+        if len(served.server.events("http_bad_request")) > before:
+            break
+        await asyncio.sleep(0.01)
+    line = served.server.events("http_bad_request")[-1]
+    assert line["status"] == 400 and "exception" not in line, line
+    assert "Error handling request" not in served.server.stderr()

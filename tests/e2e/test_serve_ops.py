@@ -10,9 +10,11 @@ upstream's ``/gate`` (released by the test), never by sleeping.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,11 @@ from ._serve import (
     bearer,
     free_port,
     listening_addresses,
+    non_loopback_address,
     proc_state,
+    raw_http,
     serve_env,
+    split_http,
     start_serve,
     wait_until,
 )
@@ -318,3 +323,106 @@ async def test_the_openapi_document_does_not_depend_on_earlier_calls(installed_p
             server.stop()
     offered = [sorted(path for path in document["paths"] if "/actions/" in path) for document in documents]
     assert offered[0] == offered[1], set(offered[0]) ^ set(offered[1])
+
+
+# ---- no token: loopback clients only, however the server is started ------------------------------
+
+
+async def test_gunicorn_on_every_address_without_a_token_serves_loopback_clients_only(installed_plugins, tmp_path):
+    """``create_app()`` under gunicorn bound to 0.0.0.0 with no token: the
+    rule ``apiary serve`` applies at start holds per request. A client on
+    the machine's own non-loopback address is refused with a JSON 403 for
+    every action (the http integration, an open proxy otherwise, included);
+    loopback clients are served, and the probes stay open."""
+    assert GUNICORN.is_file(), f"gunicorn is not installed at {GUNICORN} (the test extra)"
+    port = free_port()
+    argv = [
+        str(GUNICORN), "apiary.web:create_app()", "--worker-class", "aiohttp.GunicornWebWorker",
+        "-w", "1", "--bind", f"0.0.0.0:{port}", "--graceful-timeout", "10",
+    ]
+    env = {"APIARY_CONFIG": str(write_config(tmp_path, "")), "HOME": str(tmp_path)}  # no APIARY_TOKEN
+    server = ServerProcess(argv, serve_env(installed_plugins, env), tmp_path, port)
+    try:
+        server.wait_ready()
+        assert "0.0.0.0" in listening_addresses(port)
+        status, body = await post(server.base_url, "/integrations/echo/actions/echo", {"inputs": {"x": 1}})
+        assert (status, body["result"]["data"]) == (200, {"x": 1})  # loopback: served
+
+        address = non_loopback_address()
+        assert address is not None, "this machine has no non-loopback IPv4 address to test from"
+        remote = f"http://{address}:{port}"
+        for path, payload in (
+            ("/integrations/echo/actions/echo", {"inputs": {"x": 1}}),
+            ("/integrations/http/actions/request", {"inputs": {"method": "GET", "url": f"{server.base_url}/healthz"}}),
+        ):
+            status, body = await post(remote, path, payload)
+            assert status == 403 and body["result"]["error"] == "forbidden", (path, body)
+            assert "APIARY_TOKEN" in body["result"]["message"]
+        status, body, _ = await get(remote, "/integrations")
+        assert status == 403 and body["result"]["error"] == "forbidden"
+        status, body, _ = await get(remote, "/healthz")
+        assert (status, body) == (200, {"status": "ok"})
+        assert server.events("http_request", path="/integrations/http/actions/request", status=403)
+        assert not server.events("call", integration="http")
+    finally:
+        server.stop()
+
+
+def gunicorn(installed_plugins: Path, tmp_path: Path, app: str, config_text: str, *extra: str) -> ServerProcess:
+    """One gunicorn aiohttp worker on a free loopback port serving ``app``."""
+    assert GUNICORN.is_file(), f"gunicorn is not installed at {GUNICORN} (the test extra)"
+    port = free_port()
+    argv = [
+        str(GUNICORN), app, "--worker-class", "aiohttp.GunicornWebWorker",
+        "-w", "1", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", *extra,
+    ]
+    env = {"APIARY_CONFIG": str(write_config(tmp_path, config_text)), "HOME": str(tmp_path)}
+    return ServerProcess(argv, serve_env(installed_plugins, env), tmp_path, port)
+
+
+async def test_gunicorn_drains_within_the_grace_period_and_answers_the_cut_call(
+    installed_plugins, tmp_path, fake_upstream
+):
+    """Under gunicorn the application drains on the worker's shutdown: the
+    call still running when ``serve.grace_period`` (1 s) ends gets a JSON
+    503, well before gunicorn's own graceful timeout (10 s) would kill the
+    worker with the connection."""
+    server = gunicorn(installed_plugins, tmp_path, "apiary.web:create_app()", "[serve]\ngrace_period = 1\n")
+    try:
+        server.wait_ready()
+        gated = {"inputs": {"url": fake_upstream.url("/gate")}}
+        call = asyncio.create_task(post(server.base_url, "/integrations/echo/actions/fetch_json", gated))
+        await fake_upstream.wait_in_flight(1)
+        server.send(signal.SIGTERM)
+        status, body = await asyncio.wait_for(call, 30)
+        assert (status, body["result"]["error"]) == (503, "shutting_down"), body
+        assert not fake_upstream.gate.is_set()
+        assert await server.wait_exit_async(30) == 0, server.stderr()
+    finally:
+        fake_upstream.gate.set()
+        server.stop()
+
+
+async def test_gunicorn_on_create_runner_is_apiary_serves_server(installed_plugins, tmp_path):
+    """``apiary.web:create_runner`` (awaited by the worker): the application
+    on the server ``apiary serve`` runs, so malformed HTTP is a JSON 400 and
+    the connection cap holds, and it stops on SIGTERM."""
+    server = gunicorn(installed_plugins, tmp_path, "apiary.web:create_runner", "[serve]\nmax_connections = 4\n")
+    idle = []
+    try:
+        server.wait_ready()
+        status, body = await post(server.base_url, "/integrations/echo/actions/echo", {"inputs": {"x": 2}})
+        assert (status, body["result"]["data"]) == (200, {"x": 2})
+        status, headers, raw = split_http(raw_http(server.port, b"GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n"))
+        assert status == 400 and headers["content-type"].startswith("application/json"), raw
+        assert json.loads(raw)["result"]["error"] == "bad_request"
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(10)]
+        status, body, _ = await get(server.base_url, "/healthz")
+        assert (status, body) == (200, {"status": "ok"})
+        assert server.events("connections_capped", max_connections=4)
+        server.send(signal.SIGTERM)
+        assert server.wait_exit(30) == 0, server.stderr()
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()

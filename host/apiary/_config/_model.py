@@ -45,6 +45,9 @@ class ServeConfig(NamedTuple):
     port: int = 8080
     max_body_bytes: int = 1024 * 1024
     grace_period: float = 30
+    # Connections served at once; 0: the descriptor limit (ulimit -n) less
+    # room for the pool and files (see apiary.web.connections).
+    max_connections: int = 0
     # { env = "VAR" } naming the variable with the bearer token; APIARY_TOKEN
     # is read when this is not set.
     token: Mapping[str, str] | None = None

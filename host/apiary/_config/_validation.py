@@ -29,6 +29,12 @@ def _positive_int(value: Any, key: str) -> int:
     return value
 
 
+def _count_or_zero(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{key}: expected a whole number, 0 for the default, got {value!r}")
+    return value
+
+
 def _boolean(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -197,6 +203,7 @@ _SECTIONS: Mapping[str, Mapping[str, Check]] = {
         "port": _port,
         "max_body_bytes": _positive_int,
         "grace_period": _positive_number,
+        "max_connections": _count_or_zero,
         "token": _env_reference,
     },
     "mcp": {"include": _selection, "exclude": _selection},

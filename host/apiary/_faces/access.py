@@ -3,19 +3,29 @@
 One policy for both: a bearer token from ``serve.token = { env = "VAR" }``
 or ``APIARY_TOKEN``; without one, listening is allowed on loopback only;
 tokens compared in constant time, the ``Bearer`` scheme in any case
-(RFC 9110).
+(RFC 9110). The loopback rule holds twice: ``apiary serve`` and ``apiary
+mcp --http`` refuse to start on another address, and the applications
+themselves refuse (403) a client that is not on this machine when there is
+no token, however they were started (gunicorn's ``create_app()``, another
+ASGI server).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
+from functools import lru_cache
 
 from .._config import HostConfig
 from .._exceptions import AccessError
 
 TOKEN_ENV = "APIARY_TOKEN"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_ONLY = (
+    f"this server has no token, so it serves clients on its own machine only: set {TOKEN_ENV} "
+    "(or serve.token) on the server and send 'Authorization: Bearer <token>'"
+)
 
 
 def resolve_token(config: HostConfig) -> str | None:
@@ -40,6 +50,24 @@ def listening_token(config: HostConfig, bind: str) -> str | None:
             "config) so clients must authenticate, or listen on 127.0.0.1"
         )
     return token
+
+
+@lru_cache(maxsize=1024)
+def is_loopback(peer: str | None) -> bool:
+    """Whether a client address (``request.remote``, an ASGI ``client``
+    host) is this machine: a loopback IPv4 or IPv6 address (IPv4-mapped
+    too), or a Unix socket (no address). ``None`` (unknown) is not."""
+    if peer is None:
+        return False
+    if peer == "":
+        return True  # a Unix socket's peer: this machine
+    try:
+        address = ipaddress.ip_address(peer.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def bearer_matches(authorization: str | bytes, token: bytes) -> bool:

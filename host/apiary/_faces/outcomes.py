@@ -25,9 +25,10 @@ error handler_error                   4     500     a documented JSON body, neve
 A kind this table does not know (none today: a test walks every
 ``ErrorKind`` and ``ResultType``) would answer 4 and 500, with no advice.
 Exit code 2 is the CLI's own: a usage error. The HTTP server's own
-refusals (``bad_request`` 400, ``unauthorized`` 401, ``not_found`` 404,
-``method_not_allowed`` 405, ``payload_too_large`` 413, ``not_ready`` 503,
-``internal_error`` 500) never come from a result, so they are not here.
+refusals (``bad_request`` 400, ``unauthorized`` 401, ``forbidden`` 403,
+``not_found`` 404, ``method_not_allowed`` 405, ``payload_too_large`` 413,
+``not_ready``, ``shutting_down`` and ``overloaded`` 503, ``internal_error``
+500) never come from a result, so they are not here.
 """
 
 from __future__ import annotations

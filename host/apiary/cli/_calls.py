@@ -52,12 +52,11 @@ async def _call(host: Host, args: argparse.Namespace) -> IntegrationResult:
 
 
 def run_call(args: argparse.Namespace) -> int:
-    import asyncio
-
     from .._calls.results import result_to_dict
+    from .._faces.process import run
 
     host = build_host(args)
     configure_logging(host)
-    document = result_to_dict(asyncio.run(_call(host, args)))
+    document = result_to_dict(run(_call(host, args)))  # not waiting for a handler's executor jobs
     print(to_json(document, pretty=sys.stdout.isatty()))
     return outcome_for(document).exit_code

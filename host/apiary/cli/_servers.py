@@ -72,8 +72,7 @@ def _entries(values: list[str] | None) -> list[str]:
 
 
 def run_mcp(args: argparse.Namespace) -> int:
-    import asyncio
-
+    from .._faces.process import run
     from ..mcp import select_tools, selection, serve, tools_table
 
     host = build_host(args)
@@ -93,7 +92,7 @@ def run_mcp(args: argparse.Namespace) -> int:
             print(tools_table(tools))
         return EXIT_OK
     try:
-        asyncio.run(serve(host, include, exclude, http=args.http, bind=args.host, port=args.port))
+        run(serve(host, include, exclude, http=args.http, bind=args.host, port=args.port))
     except AccessError as error:
         raise UsageError(str(error)) from None
     return EXIT_OK

@@ -11,15 +11,17 @@ message an LLM can act on, never a protocol error.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import mcp_types as types
 from mcp.server.lowlevel import Server
 
 from .._calls.results import result_to_dict
 from .._faces.access import bearer_matches
+from .._faces.draining import Drain
 from .._faces.encoding import to_json
 from .._faces.outcomes import outcome_for
 from .._host import Host
@@ -89,6 +91,7 @@ class McpFace:
     def __init__(self, host: Host, tools: Sequence[ToolSpec]) -> None:
         self.host = host
         self.tools = {tool.name: tool for tool in tools}
+        self.drain = Drain(host.config.serve.grace_period, "apiary.mcp")
 
     def _tool(self, spec: ToolSpec) -> types.Tool:
         return types.Tool(
@@ -112,14 +115,29 @@ class McpFace:
         arguments = params.arguments
         if arguments is not None and not isinstance(arguments, dict):
             return _error(f"Invalid arguments for tool {spec.name}: expected a JSON object.")
+        if self.drain.draining:
+            return _error(f"Tool {spec.name} was not run: the Apiary server is shutting down. Try again later.")
+        task = asyncio.current_task()
+        assert task is not None
+        self.drain.enter(task)
         try:
             result = await self.host.call(spec.integration, spec.action, dict(arguments or {}))
             return render_result(spec, result)
+        except asyncio.CancelledError:
+            if not self.drain.was_cut(task):
+                raise
+            task.uncancel()  # the drain's own cancellation, answered here
+            return _error(
+                f"Tool {spec.name} was cut off: the Apiary server shut down before it finished (grace period "
+                f"{self.drain.grace_period:g} s). It may have taken effect upstream: check before calling it again."
+            )
         except Exception as error:  # a bug of ours: logged with its traceback, answered without
             _log.error("mcp_call_failed", tool=spec.name, exc_info=error)
             return _error(
                 f"Tool {spec.name} failed inside Apiary ({type(error).__name__}); this is not about your arguments."
             )
+        finally:
+            self.drain.leave(task)
 
     def server(self) -> Server:
         return Server(
@@ -179,15 +197,44 @@ class _BearerGuard:
 
 
 async def run_http(face: McpFace, bind: str, port: int, token: str | None = None) -> None:
-    """Serve the streamable HTTP transport with uvicorn until SIGTERM/SIGINT."""
+    """Serve the streamable HTTP transport with uvicorn until SIGTERM/SIGINT,
+    then drain like ``apiary serve``: still listening (a client may need
+    ``tools/list`` to read a result), new tool calls refused, those in
+    flight given the grace period and answered as cut off if still running
+    then; only after that does uvicorn stop. A second signal cuts at once."""
     import uvicorn
+    from sse_starlette.sse import AppStatus
+
+    loop = asyncio.get_running_loop()
+    drain = face.drain
+    stopping: list[asyncio.Task[None]] = []
 
     class _Server(uvicorn.Server):
+        signals = 0
+
         def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            # Stop cleanly (the host closes its pool, exit status 0) rather
-            # than re-raising the signal once uvicorn has shut down.
-            getattr(self, "_captured_signals", []).clear()
+            # Not uvicorn's own (which stops listening and, through
+            # sse-starlette, ends every SSE stream at once, dropping the
+            # answers of the calls in flight) until the drain is over; a
+            # third signal is uvicorn's again (SIGINT twice: force quit).
+            self.signals += 1
+            if self.signals > 2:
+                super().handle_exit(sig, frame)
+                getattr(self, "_captured_signals", []).clear()  # exit 0 rather than re-raise
+                return
+            loop.call_soon_threadsafe(self._on_signal, _signal_name(sig))
+
+        def _on_signal(self, name: str) -> None:
+            if drain.draining:
+                drain.hurry()
+                return
+            drain.begin(name)
+            stopping.append(loop.create_task(self._drain_then_stop()))
+
+        async def _drain_then_stop(self) -> None:
+            await drain.finish()
+            AppStatus.should_exit = True  # sse-starlette ends the open SSE streams
+            self.should_exit = True
 
     config = uvicorn.Config(
         http_app(face, bind, token),
@@ -196,7 +243,21 @@ async def run_http(face: McpFace, bind: str, port: int, token: str | None = None
         log_config=None,  # our logging set-up (stderr) instead of uvicorn's (access log on stdout)
         access_log=False,
         lifespan="on",
-        # uvicorn annotates int, but waits for any number of seconds.
-        timeout_graceful_shutdown=cast(int, face.host.config.serve.grace_period),
+        # Once the drain is over, the streams end within sse-starlette's
+        # poll (0.5 s): this is a backstop only.
+        timeout_graceful_shutdown=1,
     )
-    await _Server(config).serve()
+    try:
+        await _Server(config).serve()
+    finally:
+        for task in stopping:
+            task.cancel()
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)

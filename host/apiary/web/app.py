@@ -8,6 +8,7 @@ the host, exactly as for the CLI.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -20,15 +21,18 @@ from .._calls.request import new_call_id
 from .._calls.results import result_to_dict
 from .._config import HostConfig
 from .._exceptions import RequestError
-from .._faces.access import bearer_matches
+from .._faces.access import LOOPBACK_ONLY, bearer_matches, is_loopback
+from .._faces.draining import Drain
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger, is_enabled
+from .connections import quiet_accept_errors
 from .openapi import openapi_document
 from .responses import error_response, json_response
 
 HOST_KEY: web.AppKey[Host] = web.AppKey("host", Host)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
+DRAIN_KEY: web.AppKey[Drain] = web.AppKey("drain", Drain)
 CALL_ID_HEADER = "X-Apiary-Call-Id"
 _OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
@@ -39,46 +43,95 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # ---- middlewares -----------------------------------------------------------
 
 
-def front(token: str | None) -> Any:
-    """The one middleware every request passes: bearer auth (compared in
-    constant time), JSON for every refusal and for any bug (never a
+def front(token: str | None, drain: Drain) -> Any:
+    """The one middleware every request passes: who may ask (the bearer
+    token, compared in constant time; without a token, loopback clients
+    only), the drain (503 while shutting down, the answer of a call cut at
+    the deadline), JSON for every refusal and for any bug (never a
     traceback), and the ``http_request`` access-log event (never bodies or
-    auth). One layer rather than three: each costs on every request."""
+    auth). One layer rather than several: each costs on every request."""
     expected = token.encode() if token else None
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
-        status = 499  # what the log says when the request is cancelled (shutdown after the grace period)
+        status = 499  # what the log says when the request is cancelled
+        how: dict[str, bool] = {}
+        task = asyncio.current_task()
+        assert task is not None
+        drain.enter(task)
         try:
-            response = await _answer(request, handler, expected)
+            try:
+                response = await _answer(request, handler, expected, drain)
+            except asyncio.CancelledError:
+                if not drain.was_cut(task):
+                    raise
+                task.uncancel()  # our own cancellation, answered here
+                how["cut_at_shutdown"] = True
+                response = error_response(
+                    503,
+                    "shutting_down",
+                    f"the server shut down before the call finished (grace period {drain.grace_period:g} s); "
+                    "it may have taken effect upstream",
+                )
+            except ConnectionError:  # the client left mid-request: nobody to answer
+                how["client_disconnected"] = True
+                response = web.Response(status=499, reason="Client Closed Request")
             status = response.status
+            if drain.draining or getattr(request.protocol, "over_the_cap", False):
+                response.force_close()  # Connection: close, so the client goes elsewhere
             return response
         finally:
-            if is_enabled(logging.INFO) or status == 499:
-                fields = {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                }
-                if CALL_ID_HEADER in request:
-                    fields["call_id"] = request[CALL_ID_HEADER]
-                if status == 499:
-                    _log.warning("http_request", cancelled=True, **fields)
-                else:
-                    _log.info("http_request", **fields)
+            drain.leave(task)
+            _access_log(request, status, started, how)
 
     return middleware
 
 
-async def _answer(request: web.Request, handler: Handler, expected: bytes | None) -> web.StreamResponse:
-    if expected is not None and request.path not in _OPEN_PATHS:
-        if not bearer_matches(request.headers.get("Authorization", ""), expected):
-            return error_response(
-                401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
-                **{"WWW-Authenticate": 'Bearer realm="apiary"'},
-            )
+def _access_log(request: web.Request, status: int, started: float, how: dict[str, bool]) -> None:
+    cancelled = status == 499 and not how
+    warn = cancelled or "cut_at_shutdown" in how
+    if warn or is_enabled(logging.INFO):
+        fields: dict[str, Any] = {
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            **how,
+        }
+        if CALL_ID_HEADER in request:
+            fields["call_id"] = request[CALL_ID_HEADER]
+        if cancelled:
+            fields["cancelled"] = True
+        (_log.warning if warn else _log.info)("http_request", **fields)
+
+
+def _refusal(request: web.Request, expected: bytes | None, drain: Drain) -> web.Response | None:
+    """The answer to a request that may not reach a handler, if it may not."""
+    if request.path in _OPEN_PATHS:
+        return None  # the probes answer for themselves, to anyone
+    if expected is None:
+        if not is_loopback(request.remote):
+            return error_response(403, "forbidden", LOOPBACK_ONLY)
+    elif not bearer_matches(request.headers.get("Authorization", ""), expected):
+        return error_response(
+            401, "unauthorized", "send 'Authorization: Bearer <token>' with the server's token",
+            **{"WWW-Authenticate": 'Bearer realm="apiary"'},
+        )
+    if drain.draining:
+        return error_response(503, "shutting_down", "the server is shutting down: send the request to another instance")
+    if getattr(request.protocol, "over_the_cap", False):
+        return error_response(
+            503, "overloaded", "every connection of the server is busy (serve.max_connections): retry shortly",
+            **{"Retry-After": "1"},
+        )
+    return None
+
+
+async def _answer(request: web.Request, handler: Handler, expected: bytes | None, drain: Drain) -> web.StreamResponse:
+    refused = _refusal(request, expected, drain)
+    if refused is not None:
+        return refused
     try:
         return await handler(request)
     except web.HTTPException as error:  # aiohttp's own refusals: 404, 405, 413
@@ -87,6 +140,8 @@ async def _answer(request: web.Request, handler: Handler, expected: bytes | None
         kind = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(error.status, "http_error")
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
         return error_response(error.status, kind, error.reason, **headers)
+    except ConnectionError:
+        raise  # the client is gone (the middleware logs it): not a bug of ours
     except Exception as error:  # a bug of ours: logged with its traceback, answered without
         _log.error("http_handler_failed", path=request.path, exc_info=error)
         return error_response(500, "internal_error", f"internal error ({type(error).__name__})")
@@ -184,8 +239,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    state = request.app[STATE_KEY]
-    if state.get("draining"):
+    if request.app[DRAIN_KEY].draining:
         return error_response(503, "not_ready", "draining: the server is shutting down")
     if not request.app[HOST_KEY].is_open:
         return error_response(503, "not_ready", "starting: the host is not open yet")
@@ -197,31 +251,43 @@ async def readyz(request: web.Request) -> web.Response:
 
 def build_app(config: HostConfig, token: str | None) -> web.Application:
     """The application for ``config``; the host opens on start-up and
-    closes on clean-up (after in-flight requests finished)."""
+    closes on clean-up, once the drain is over (``apiary._faces.draining``). Without
+    a token it serves loopback clients only, however it is started."""
+    drain = Drain(config.serve.grace_period, "apiary.web")
     app = web.Application(
         client_max_size=config.serve.max_body_bytes,
-        middlewares=[front(token)],
+        middlewares=[front(token, drain)],
     )
     app[HOST_KEY] = Host(config)
     app[STATE_KEY] = {}
+    app[DRAIN_KEY] = drain
 
     async def host_lifetime(app: web.Application) -> AsyncIterator[None]:
-        async with app[HOST_KEY] as host:
-            # Built once, as the host starts: every worker and every request
-            # sees the same document, whatever was called before.
-            from .._version import __version__
+        restore = quiet_accept_errors(asyncio.get_running_loop())
+        if token is None:
+            _log.info("serve_loopback_only", note=LOOPBACK_ONLY)
+        try:
+            async with app[HOST_KEY] as host:
+                # Built once, as the host starts: every worker and every request
+                # sees the same document, whatever was called before.
+                from .._version import __version__
 
-            described = [host.describe(item["id"]) for item in host.list()]
-            app[STATE_KEY]["openapi"] = openapi_document(
-                [item for item in described if item], __version__, secured=token is not None
-            )
-            yield
+                described = [host.describe(item["id"]) for item in host.list()]
+                app[STATE_KEY]["openapi"] = openapi_document(
+                    [item for item in described if item], __version__, secured=token is not None
+                )
+                yield
+        finally:
+            restore()
 
-    async def start_draining(app: web.Application) -> None:
-        app[STATE_KEY]["draining"] = True
+    async def drain_on_shutdown(app: web.Application) -> None:
+        # Under gunicorn this is where the drain happens (the worker has
+        # stopped listening); under ``apiary serve`` it is over already.
+        drain.begin("shutdown")
+        await drain.finish()
 
     app.cleanup_ctx.append(host_lifetime)
-    app.on_shutdown.append(start_draining)
+    app.on_shutdown.append(drain_on_shutdown)
     # The calls' route first: aiohttp tries routes sharing a prefix in order.
     app.router.add_post("/integrations/{id}/actions/{action}", call_action)
     app.router.add_get("/integrations", list_integrations)

@@ -49,14 +49,21 @@ def _json(schema: Mapping[str, Any], description: str) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _json(_envelope("error", _ERROR_RESULT), "Malformed JSON or a body of the wrong shape"),
+    "400": _json(_envelope("error", _ERROR_RESULT), "Malformed HTTP or JSON, or a body of the wrong shape"),
     "401": _json(_envelope("error", _ERROR_RESULT), "Missing or wrong bearer token"),
+    "403": _json(
+        _envelope("error", _ERROR_RESULT), "No token is configured and the client is not on the server's machine"
+    ),
     "404": _json(_envelope("error", _ERROR_RESULT), "Unknown integration or action"),
     "413": _json(_envelope("error", _ERROR_RESULT), "Request body over the configured limit"),
     "500": _json(
         _envelope("error", _ERROR_RESULT), "The integration's handler raised (type and message, no traceback)"
     ),
-    "503": _json(_envelope("error", _ERROR_RESULT), "The integration is broken, or the server is not ready"),
+    "503": _json(
+        _envelope("error", _ERROR_RESULT),
+        "The integration is broken, or the server is not ready, shutting down (a call cut at the end of the grace "
+        "period included) or has every connection busy",
+    ),
     "504": _json(_envelope("error", _ERROR_RESULT), "The action did not finish within its timeout"),
 }
 
