@@ -15,6 +15,7 @@ import json
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,8 @@ def _linger():
         marker.write("the thread ran to its end")
 
 
-threading.Thread(target=_linger, name={thread!r}).start()  # not a daemon, on purpose
+# Not a daemon, on purpose (and said so: the import itself runs in a daemon thread).
+threading.Thread(target=_linger, name={thread!r}, daemon=False).start()
 
 
 @integration.action("ping")
@@ -149,12 +151,32 @@ def test_mcp_over_stdio_exits_when_the_client_leaves(installed_plugins, lingerin
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "lingering__ping", "arguments": {}}},
     ]
-    # stdin closes after the last message: the client has left.
-    run = run_apiary(
-        installed_plugins, "mcp", "--config", str(config), stdin="".join(json.dumps(m) + "\n" for m in messages)
+    # The client reads its answer, then leaves (closes stdin): a client that
+    # leaves first has its calls cancelled by the MCP library.
+    process = subprocess.Popen(
+        [str(APIARY), "mcp", "--config", str(config)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=serve_env(installed_plugins),
     )
+    answers: dict[object, Any] = {}
+    try:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        process.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+        process.stdin.flush()
+        while 2 not in answers:  # bounded: the process ends (EOF) or pytest's timeout
+            line = process.stdout.readline()
+            if not line:
+                break
+            answer = json.loads(line)
+            answers[answer.get("id")] = answer
+        process.stdin.close()
+        returncode = process.wait(timeout=20)  # the thread alone would take 60
+        run = subprocess.CompletedProcess(process.args, returncode, "", process.stderr.read())
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     assert run.returncode == 0, run.stderr
-    answers = {answer.get("id"): answer for answer in map(json.loads, run.stdout.splitlines())}
     assert answers[2]["result"]["structuredContent"] == {"pong": True}, answers
     assert not marker.exists()
     assert THREAD in abandoned(run.stderr)
