@@ -220,3 +220,11 @@ def test_log_format_flag(apiary):
     assert_pure_json(run)
     assert "call" in run.stderr
     assert not any(line.startswith("{") for line in run.stderr.splitlines())
+
+
+def test_no_configured_account_is_a_credentials_error_not_an_input_one(apiary):
+    run = apiary("call", "keyed", "whoami", "--input", '{"url": "http://127.0.0.1:9/"}')
+    assert run.returncode == 4, run.stderr
+    result = assert_pure_json(run)["result"]
+    assert result["error"] == "credentials_unavailable"
+    assert "'keyed'" in result["message"] and "'default'" in result["message"] and "'api_key'" in result["message"]

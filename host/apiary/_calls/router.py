@@ -32,7 +32,7 @@ from autohive_integrations_sdk import (
 )
 from autohive_integrations_sdk import ValidationError as SDKValidationError
 
-from .._config import HostConfig
+from .._config import DEFAULT_ACCOUNT, HostConfig
 from .._exceptions import CredentialsError, LoadError
 from .._loading.registry import Registry
 from .._observe.logs import get_logger, integration_logger
@@ -47,6 +47,7 @@ from .._observe.redaction import (
     withdraw_secrets,
 )
 from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
+from .credentials import credentials_problem, production_auth
 from .deadline import Deadline
 from .pool import SessionPool
 from .request import CONNECTED_ACCOUNT, CallRequest, new_call_id
@@ -207,6 +208,11 @@ class Router:
                 return error_result(
                     ErrorKind.CREDENTIALS, f"credentials plugin failed: {type(error).__name__}: {error}"
                 )
+        auth = production_auth(auth, integration)
+        if request.auth is None:  # the host's to resolve: missing or invalid is no fault of the inputs
+            problem = credentials_problem(integration, call.integration, call.account, auth)
+            if problem is not None:
+                return error_result(ErrorKind.CREDENTIALS, problem, account=call.account or DEFAULT_ACCOUNT)
         secrets = secret_values(auth)
         bind_secrets(secrets)
         # Credentials the host resolved: redacted from every thread's logs
