@@ -256,7 +256,7 @@ class Integration:
 
         Returns ``ACTION`` with the handler's ``ActionResult``,
         ``ACTION_ERROR`` with its ``ActionError``, or ``VALIDATION_ERROR``
-        with ``{"message", "property", "value", "source"}``. An exception
+        with ``{"message", "property", "value", "source", "errors"}``. An exception
         raised by the handler propagates unchanged.
         """
         try:
@@ -287,6 +287,7 @@ class Integration:
                     "property": error.property,
                     "value": error.value,
                     "source": error.source,
+                    "errors": error.errors,  # an addition: every schema error, {"property", "message"}
                 },
             )
 

@@ -228,3 +228,22 @@ def test_no_configured_account_is_a_credentials_error_not_an_input_one(apiary):
     result = assert_pure_json(run)["result"]
     assert result["error"] == "credentials_unavailable"
     assert "'keyed'" in result["message"] and "'default'" in result["message"] and "'api_key'" in result["message"]
+
+
+TWO_ERRORS = [
+    {"property": "retries", "message": "'three' is not of type 'integer'"},
+    {"property": "url", "message": "5 is not of type 'string'"},
+]
+
+
+def test_validation_errors_are_listed_readably_in_the_json_and_on_stderr(apiary):
+    run = apiary("call", "echo", "fetch_json", "--input", '{"url": 5, "retries": "three"}')
+    assert run.returncode == 3
+    result = assert_pure_json(run)["result"]
+    assert result["errors"] == TWO_ERRORS
+    assert result["message"].startswith("['properties', 'retries', 'type'], 'three' is not of type 'integer',\n ")
+    readable = [line for line in run.stderr.splitlines() if not line.startswith("{")]
+    assert readable == [
+        "apiary: invalid input: property 'retries': 'three' is not of type 'integer'",
+        "apiary: invalid input: property 'url': 5 is not of type 'string'",
+    ]

@@ -260,7 +260,8 @@ class Router:
                 )
                 return await operation(integration, context)
         except SDKValidationError as error:  # raised, not returned, by get_connected_account
-            return validation_result(scrub_text(str(error), secrets), error.source, error.property)
+            listed = [{**item, "message": scrub_text(str(item.get("message")), secrets)} for item in error.errors]
+            return validation_result(scrub_text(str(error), secrets), error.source, error.property, errors=listed)
         except asyncio.CancelledError as error:
             deadline.close()
             if deadline.caller_cancelled():

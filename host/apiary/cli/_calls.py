@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .._faces.encoding import to_json
+from .._faces.messages import validation_lines, with_errors
 from .._faces.outcomes import exit_code_table, outcome_for
 from ._common import build_host, configure_logging, json_argument
 
@@ -58,6 +59,13 @@ def run_call(args: argparse.Namespace) -> int:
 
     host = build_host(args)
     configure_logging(host)
-    document = result_to_dict(asyncio.run(_call(host, args)))
+    document = with_errors(result_to_dict(asyncio.run(_call(host, args))))
     print(to_json(document, pretty=sys.stdout.isatty()))
+    if document["type"] == "validation_error":
+        for line in validation_lines(document["result"]):
+            print(f"apiary: invalid {_side(document['result'])}: {line}", file=sys.stderr)
     return outcome_for(document).exit_code
+
+
+def _side(result: Any) -> str:
+    return "output" if isinstance(result, dict) and result.get("source") == "output" else "input"
