@@ -247,3 +247,14 @@ def test_validation_errors_are_listed_readably_in_the_json_and_on_stderr(apiary)
         "apiary: invalid input: property 'retries': 'three' is not of type 'integer'",
         "apiary: invalid input: property 'url': 5 is not of type 'string'",
     ]
+
+
+def test_retries_option_bounds_the_attempts_at_an_unreachable_host(apiary, refused_url):
+    run = apiary("call", "echo", "fetch_json", "--input", json.dumps({"url": refused_url}), "--retries", "0")
+    assert run.returncode == 4, run.stderr
+    assert assert_pure_json(run)["result"]["error"] == "upstream_error"
+    [call] = [line for line in run.log_lines() if line["event"] == "call"]
+    assert call["upstream_requests"] == 1  # not the SDK's default 1 + 3 retries, 7 s of back-off
+    refused = apiary("call", "echo", "echo", "--retries", "-1")
+    assert refused.returncode == 2
+    assert "--retries" in refused.stderr and "Traceback" not in refused.stderr

@@ -249,10 +249,7 @@ class Router:
                 # would only open and close nothing; the context dies with the call.
                 context = ExecutionContext(
                     auth=auth or {},
-                    request_config={
-                        "timeout": remaining,
-                        "max_response_bytes": self.config.max_response_bytes_for(call.integration),
-                    },
+                    request_config=self._request_config(call.integration, request, remaining),
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
                     logger=lane.logger,
                     session=lane.session,
@@ -279,6 +276,22 @@ class Router:
             return _handler_error(error, secrets)
         finally:
             deadline.close()
+
+    def _request_config(self, integration_id: str, request: CallRequest, timeout: float) -> dict[str, Any]:
+        """The call's ``request_config``. Retries: the call's own, else per
+        origin ``[upstream_retries]`` over the integration's (or the pool's)
+        ``max_retries``; a handler setting ``max_retries`` overrides them all."""
+        config: dict[str, Any] = {
+            "timeout": timeout,
+            "max_response_bytes": self.config.max_response_bytes_for(integration_id),
+        }
+        if request.retries is not None:
+            config["max_retries"] = request.retries
+        else:
+            config["max_retries"] = self.config.retries_for(integration_id)
+            if self.config.upstream_retries:
+                config["retries_by_origin"] = self.config.upstream_retries
+        return config
 
     def _safe_hook(self, name: str, **kwargs: Any) -> None:
         """Call a hook; a plugin that raises is logged, never fails the call

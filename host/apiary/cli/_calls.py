@@ -26,6 +26,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
     calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
     calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
+    calling.add_argument(
+        "--retries",
+        type=_retries,
+        metavar="N",
+        help="retries of each upstream request that fails to connect or times out (overrides max_retries)",
+    )
 
     call = commands.add_parser(
         "call",
@@ -41,15 +47,33 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     account.set_defaults(handler=run_call)
 
 
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
+    return value
+
+
 async def _call(host: Host, args: argparse.Namespace) -> IntegrationResult:
     inputs = json_argument(args.input, "--input") if args.command == "call" else None
     auth = json_argument(args.auth, "--auth")
     async with host:
         if args.command == "call":
             return await host.call(
-                args.integration, args.action, inputs or {}, auth=auth, account=args.account, timeout=args.timeout
+                args.integration,
+                args.action,
+                inputs or {},
+                auth=auth,
+                account=args.account,
+                timeout=args.timeout,
+                retries=args.retries,
             )
-        return await host.connected_account(args.integration, auth=auth, account=args.account, timeout=args.timeout)
+        return await host.connected_account(
+            args.integration, auth=auth, account=args.account, timeout=args.timeout, retries=args.retries
+        )
 
 
 def run_call(args: argparse.Namespace) -> int:
