@@ -24,14 +24,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     calling = argparse.ArgumentParser(add_help=False)
     calling.add_argument("integration", metavar="ID")
     calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
-    calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
-    calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
     calling.add_argument(
         "--retries",
         type=_retries,
         metavar="N",
         help="retries of each upstream request that fails to connect or times out (overrides max_retries)",
     )
+    calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
+    calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
 
     call = commands.add_parser(
         "call",
