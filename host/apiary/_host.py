@@ -163,6 +163,7 @@ class Host:
         account: str | None = None,
         timeout: float | None = None,
         call_id: str | None = None,
+        retries: int | None = None,
     ) -> IntegrationResult:
         """Run ``action`` of ``integration``; always returns an ``IntegrationResult``.
 
@@ -171,8 +172,10 @@ class Host:
         ``timeout`` (seconds) overrides the configured call timeout.
         ``call_id`` names the call in logs and hooks (a face that must report
         it, like the HTTP server's response header, passes its own).
+        ``retries`` overrides the configured ``max_retries`` of each upstream
+        request (a handler that sets ``context.config["max_retries"]`` wins).
         """
-        request = CallRequest(integration, action, inputs, auth, account, timeout, call_id)
+        request = CallRequest(integration, action, inputs, auth, account, timeout, call_id, retries)
         return await self._require_router().call(request)
 
     async def connected_account(
@@ -183,10 +186,11 @@ class Host:
         account: str | None = None,
         timeout: float | None = None,
         call_id: str | None = None,
+        retries: int | None = None,
     ) -> IntegrationResult:
         """Who the credentials belong to: a ``CONNECTED_ACCOUNT`` result, or an
         error result. The keywords mean what they mean for ``call``."""
-        request = CallRequest(integration, CONNECTED_ACCOUNT, None, auth, account, timeout, call_id)
+        request = CallRequest(integration, CONNECTED_ACCOUNT, None, auth, account, timeout, call_id, retries)
         return await self._require_router().connected_account(request)
 
     # ---- loading, for the faces that report on it -------------------------

@@ -97,7 +97,10 @@ class ExecutionContext:
     platform's wrapped form ``{"auth_type": ..., "credentials": {...}}``.
     ``request_config`` overrides ``max_retries`` (3) and ``timeout`` (30 s),
     and may set ``max_response_bytes`` (no limit by default; a host sets it):
-    a larger response raises ``ResponseTooLargeError``.
+    a larger response raises ``ResponseTooLargeError``; and
+    ``retries_by_origin`` (``{"https://api.example.com": 1}``): the
+    ``max_retries`` of requests to those origins, unless a handler sets
+    ``context.config["max_retries"]`` itself.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class ExecutionContext:
             )
         self.auth = auth if auth is not None else {}
         self.config = {**_DEFAULT_REQUEST_CONFIG, **(request_config or {})}
+        self._given_retries = self.config["max_retries"]  # a handler that changes it has chosen its own
         self.metadata = metadata or {}
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         self._borrowed = session
@@ -187,7 +191,7 @@ class ExecutionContext:
         url = _http.with_query(url, params)
         body = _http.encode_body(data, content_type)
         seconds = timeout or self.config["timeout"]
-        max_retries = self.config["max_retries"]
+        max_retries = self._max_retries(url)
         attempt = retry_count
         cookie_route = self._route_cookies()
         try:
@@ -205,6 +209,20 @@ class ExecutionContext:
         finally:
             if cookie_route is not None:
                 release_cookies(cookie_route)
+
+    def _max_retries(self, url: str) -> int:
+        """``max_retries``, or for a URL whose origin ``retries_by_origin``
+        names, that origin's, unless the handler set ``max_retries`` itself."""
+        configured: int = self.config["max_retries"]
+        by_origin = self.config.get("retries_by_origin")
+        if not by_origin or configured != self._given_retries:
+            return configured
+        try:
+            origin = str(URL(url).origin())
+        except (ValueError, TypeError):  # not an absolute URL: fetch will say so
+            return configured
+        retries = by_origin.get(origin, configured)
+        return retries if isinstance(retries, int) else configured
 
     def _route_cookies(self) -> CookieRoute | None:
         """On a ``PerCallCookieJar`` session, send this context's cookies."""

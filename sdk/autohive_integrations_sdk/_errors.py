@@ -20,7 +20,7 @@ class ValidationError(Exception):
 
     ``property`` and ``value`` point at the first offending location when it
     is known; ``value`` is never set for auth, so no credential travels in
-    the exception.
+    the exception. ``errors`` lists every schema error (an addition).
     """
 
     def __init__(
@@ -32,6 +32,7 @@ class ValidationError(Exception):
         *,
         property: str | None = None,
         value: Any = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         self.schema = schema
         self.inputs = inputs
@@ -39,6 +40,9 @@ class ValidationError(Exception):
         self.source = source
         self.property = property
         self.value = value
+        # Every schema error, as {"property", "message"} (jsonschema's message
+        # alone, no schema path); empty when the error is not a schema's.
+        self.errors = errors if errors is not None else []
         super().__init__(message)
 
 

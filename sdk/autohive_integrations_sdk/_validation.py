@@ -141,8 +141,8 @@ def _pointed_property(error: jsonschema.ValidationError) -> str | None:
     if error.validator == "required" and isinstance(error.instance, dict):
         required = error.validator_value if isinstance(error.validator_value, list) else []
         missing = [name for name in required if name not in error.instance]
-        if missing:
-            parts.append(missing[0])
+        if missing:  # one error per missing property, its name quoted first in the message
+            parts.append(next((name for name in missing if error.message.startswith(repr(name))), missing[0]))
     return _location(parts) or None
 
 
@@ -172,6 +172,7 @@ def check(
         return
     describe: Callable[[Any], str] = _secret_safe_message if secret else (lambda error: error.message)
     message = "".join(f"{list(error.schema_path)}, {describe(error)},\n " for error in errors)
+    listed = [{"property": _pointed_property(error), "message": describe(error)} for error in errors]
     first = errors[0]
     raise ValidationError(
         message,
@@ -180,4 +181,5 @@ def check(
         source=source,
         property=_pointed_property(first),
         value=None if secret or first.validator == "required" else first.instance,
+        errors=listed,
     )

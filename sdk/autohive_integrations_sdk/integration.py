@@ -236,6 +236,12 @@ class Integration:
             auth = auth["credentials"]
         _validation.check(self._auth_schema(fields), auth, source="input", secret=True)
 
+    def check_auth(self, auth: Any) -> None:
+        """Raise ``ValidationError`` when ``auth`` fails ``auth.fields`` (an
+        addition: hosts check the credentials they resolved before a call,
+        with the same rules and secret-safe messages as ``execute_action``)."""
+        self._check_auth(auth)
+
     def _check_inputs(self, definition: SchemaDefinition, inputs: Any) -> None:
         _validation.check(self._definition_schema(definition, "input_schema"), inputs, source="input")
 
@@ -250,7 +256,7 @@ class Integration:
 
         Returns ``ACTION`` with the handler's ``ActionResult``,
         ``ACTION_ERROR`` with its ``ActionError``, or ``VALIDATION_ERROR``
-        with ``{"message", "property", "value", "source"}``. An exception
+        with ``{"message", "property", "value", "source", "errors"}``. An exception
         raised by the handler propagates unchanged.
         """
         try:
@@ -281,6 +287,7 @@ class Integration:
                     "property": error.property,
                     "value": error.value,
                     "source": error.source,
+                    "errors": error.errors,  # an addition: every schema error, {"property", "message"}
                 },
             )
 

@@ -220,3 +220,41 @@ def test_log_format_flag(apiary):
     assert_pure_json(run)
     assert "call" in run.stderr
     assert not any(line.startswith("{") for line in run.stderr.splitlines())
+
+
+def test_no_configured_account_is_a_credentials_error_not_an_input_one(apiary):
+    run = apiary("call", "keyed", "whoami", "--input", '{"url": "http://127.0.0.1:9/"}')
+    assert run.returncode == 4, run.stderr
+    result = assert_pure_json(run)["result"]
+    assert result["error"] == "credentials_unavailable"
+    assert "'keyed'" in result["message"] and "'default'" in result["message"] and "'api_key'" in result["message"]
+
+
+TWO_ERRORS = [
+    {"property": "retries", "message": "'three' is not of type 'integer'"},
+    {"property": "url", "message": "5 is not of type 'string'"},
+]
+
+
+def test_validation_errors_are_listed_readably_in_the_json_and_on_stderr(apiary):
+    run = apiary("call", "echo", "fetch_json", "--input", '{"url": 5, "retries": "three"}')
+    assert run.returncode == 3
+    result = assert_pure_json(run)["result"]
+    assert result["errors"] == TWO_ERRORS
+    assert result["message"].startswith("['properties', 'retries', 'type'], 'three' is not of type 'integer',\n ")
+    readable = [line for line in run.stderr.splitlines() if not line.startswith("{")]
+    assert readable == [
+        "apiary: invalid input: property 'retries': 'three' is not of type 'integer'",
+        "apiary: invalid input: property 'url': 5 is not of type 'string'",
+    ]
+
+
+def test_retries_option_bounds_the_attempts_at_an_unreachable_host(apiary, refused_url):
+    run = apiary("call", "echo", "fetch_json", "--input", json.dumps({"url": refused_url}), "--retries", "0")
+    assert run.returncode == 4, run.stderr
+    assert assert_pure_json(run)["result"]["error"] == "upstream_error"
+    [call] = [line for line in run.log_lines() if line["event"] == "call"]
+    assert call["upstream_requests"] == 1  # not the SDK's default 1 + 3 retries, 7 s of back-off
+    refused = apiary("call", "echo", "echo", "--retries", "-1")
+    assert refused.returncode == 2
+    assert "--retries" in refused.stderr and "Traceback" not in refused.stderr

@@ -313,6 +313,17 @@ async def test_invalid_inputs_are_422(client, served):
     assert missing.status == 422
 
 
+async def test_invalid_inputs_list_every_error_as_property_and_message(client):
+    answer = await call(client, "echo", "fetch_json", {"inputs": {"url": 5, "retries": "three"}})
+    assert answer.status == 422
+    result = envelope(answer, "validation_error")
+    assert result["errors"] == [
+        {"property": "retries", "message": "'three' is not of type 'integer'"},
+        {"property": "url", "message": "5 is not of type 'string'"},
+    ]
+    assert "['properties', 'url', 'type'], 5 is not of type 'string',\n " in result["message"]  # the reference's
+
+
 async def test_invalid_auth_is_422(client, served):
     empty = await account(client, "keyed", {"auth": {}})
     assert empty.status == 422

@@ -46,7 +46,8 @@ def assert_validation_error(result, source):
     assert isinstance(result, IntegrationResult)
     assert result.type == ResultType.VALIDATION_ERROR
     assert result.version == __version__
-    assert set(result.result) == {"message", "property", "value", "source"}
+    # The reference's keys, and ours: "errors" (every schema error).
+    assert set(result.result) == {"message", "property", "value", "source", "errors"}
     assert result.result["source"] == source
     return result.result
 
@@ -133,6 +134,22 @@ async def test_every_input_error_listed_in_reference_format(integration):
     message = assert_validation_error(result, "input")["message"]
     assert "['required'], 'name' is a required property,\n " in message
     assert "['properties', 'times', 'minimum'], 0 is less than the minimum of 1,\n " in message
+
+
+async def test_every_input_error_also_listed_as_property_and_message(integration):
+    register(integration, ActionResult(data={"greeting": "x"}))
+    result = await integration.execute_action("greet", {"times": 0}, ExecutionContext(auth=VALID_AUTH))
+    error = assert_validation_error(result, "input")
+    assert error["errors"] == [
+        {"property": "name", "message": "'name' is a required property"},
+        {"property": "times", "message": "0 is less than the minimum of 1"},
+    ]
+    assert error["message"].startswith("['required'], 'name' is a required property,\n ")  # the reference's, unchanged
+
+
+async def test_a_rule_broken_by_no_schema_lists_no_schema_error(integration):
+    result = await integration.execute_action("nope", {}, ExecutionContext(auth=VALID_AUTH))
+    assert assert_validation_error(result, "legacy")["errors"] == []
 
 
 async def test_handler_returning_wrong_type(integration):

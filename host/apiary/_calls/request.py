@@ -28,6 +28,9 @@ class CallRequest(NamedTuple):
     account: str | None = None
     timeout: float | None = None  # seconds; overrides the configured call timeout
     call_id: str | None = None  # a face that must report the id passes its own
+    # Retries of each upstream request that failed to connect or timed out,
+    # over the config's (a handler that sets its own is obeyed).
+    retries: int | None = None
 
 
 def new_call_id() -> str:

@@ -37,12 +37,14 @@ def error_result(kind: ErrorKind, message: str, **details: Any) -> IntegrationRe
     )
 
 
-def validation_result(message: str, source: str, prop: Any = None, value: Any = None) -> IntegrationResult:
+def validation_result(
+    message: str, source: str, prop: Any = None, value: Any = None, errors: list[dict[str, Any]] | None = None
+) -> IntegrationResult:
     """A ``VALIDATION_ERROR`` result in the SDK's own shape."""
     return IntegrationResult(
         version=sdk_version,
         type=ResultType.VALIDATION_ERROR,
-        result={"message": message, "property": prop, "value": value, "source": source},
+        result={"message": message, "property": prop, "value": value, "source": source, "errors": errors or []},
     )
 
 

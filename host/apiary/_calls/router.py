@@ -32,7 +32,7 @@ from autohive_integrations_sdk import (
 )
 from autohive_integrations_sdk import ValidationError as SDKValidationError
 
-from .._config import HostConfig
+from .._config import DEFAULT_ACCOUNT, HostConfig
 from .._exceptions import CredentialsError, LoadError
 from .._loading.registry import Registry
 from .._observe.logs import get_logger, integration_logger
@@ -47,6 +47,7 @@ from .._observe.redaction import (
     withdraw_secrets,
 )
 from ..hooks import CallInfo, Notifier, UpstreamRequest, current_call
+from .credentials import credentials_problem, production_auth
 from .deadline import Deadline
 from .pool import SessionPool
 from .request import CONNECTED_ACCOUNT, CallRequest, new_call_id
@@ -207,6 +208,11 @@ class Router:
                 return error_result(
                     ErrorKind.CREDENTIALS, f"credentials plugin failed: {type(error).__name__}: {error}"
                 )
+        auth = production_auth(auth, integration)
+        if request.auth is None:  # the host's to resolve: missing or invalid is no fault of the inputs
+            problem = credentials_problem(integration, call.integration, call.account, auth)
+            if problem is not None:
+                return error_result(ErrorKind.CREDENTIALS, problem, account=call.account or DEFAULT_ACCOUNT)
         secrets = secret_values(auth)
         bind_secrets(secrets)
         # Credentials the host resolved: redacted from every thread's logs
@@ -243,10 +249,7 @@ class Router:
                 # would only open and close nothing; the context dies with the call.
                 context = ExecutionContext(
                     auth=auth or {},
-                    request_config={
-                        "timeout": remaining,
-                        "max_response_bytes": self.config.max_response_bytes_for(call.integration),
-                    },
+                    request_config=self._request_config(call.integration, request, remaining),
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
                     logger=lane.logger,
                     session=lane.session,
@@ -254,7 +257,8 @@ class Router:
                 )
                 return await operation(integration, context)
         except SDKValidationError as error:  # raised, not returned, by get_connected_account
-            return validation_result(scrub_text(str(error), secrets), error.source, error.property)
+            listed = [{**item, "message": scrub_text(str(item.get("message")), secrets)} for item in error.errors]
+            return validation_result(scrub_text(str(error), secrets), error.source, error.property, errors=listed)
         except asyncio.CancelledError as error:
             deadline.close()
             if deadline.caller_cancelled():
@@ -272,6 +276,22 @@ class Router:
             return _handler_error(error, secrets)
         finally:
             deadline.close()
+
+    def _request_config(self, integration_id: str, request: CallRequest, timeout: float) -> dict[str, Any]:
+        """The call's ``request_config``. Retries: the call's own, else per
+        origin ``[upstream_retries]`` over the integration's (or the pool's)
+        ``max_retries``; a handler setting ``max_retries`` overrides them all."""
+        config: dict[str, Any] = {
+            "timeout": timeout,
+            "max_response_bytes": self.config.max_response_bytes_for(integration_id),
+        }
+        if request.retries is not None:
+            config["max_retries"] = request.retries
+        else:
+            config["max_retries"] = self.config.retries_for(integration_id)
+            if self.config.upstream_retries:
+                config["retries_by_origin"] = self.config.upstream_retries
+        return config
 
     def _safe_hook(self, name: str, **kwargs: Any) -> None:
         """Call a hook; a plugin that raises is logged, never fails the call

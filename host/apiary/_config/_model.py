@@ -36,6 +36,8 @@ class PoolConfig(NamedTuple):
     max_response_bytes: int = 10 * 1024 * 1024
     # Connections one integration may hold at once (its own connector).
     connections_per_integration: int = 20
+    # Retries of a request that failed to connect or timed out (the SDK's default).
+    max_retries: int = 3
 
 
 class ServeConfig(NamedTuple):
@@ -71,6 +73,7 @@ class IntegrationSettings(NamedTuple):
     accounts: Mapping[str, Mapping[str, Any]] = _NO_ENTRIES
     max_response_bytes: int | None = None
     connections: int | None = None
+    max_retries: int | None = None
 
 
 class HostConfig(NamedTuple):
@@ -89,6 +92,8 @@ class HostConfig(NamedTuple):
     integrations: Mapping[str, IntegrationSettings] = _NO_ENTRIES
     # Upstream origin -> origin to send its requests to instead (off when empty).
     upstreams: Mapping[str, str] = _NO_ENTRIES
+    # Upstream origin -> max_retries of every request to it, over the integration's.
+    upstream_retries: Mapping[str, int] = _NO_ENTRIES
     source: str = "<defaults>"
 
     def settings_for(self, integration_id: str) -> IntegrationSettings:
@@ -102,6 +107,10 @@ class HostConfig(NamedTuple):
 
     def max_response_bytes_for(self, integration_id: str) -> int:
         return self.settings_for(integration_id).max_response_bytes or self.pool.max_response_bytes
+    def retries_for(self, integration_id: str) -> int:
+        retries = self.settings_for(integration_id).max_retries
+        return self.pool.max_retries if retries is None else retries
+
     def connections_for(self, integration_id: str) -> int:
         return self.settings_for(integration_id).connections or self.pool.connections_per_integration
 

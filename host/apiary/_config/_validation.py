@@ -35,6 +35,13 @@ def _count_or_zero(value: Any, key: str) -> int:
     return value
 
 
+def _retries(value: Any, key: str) -> int:
+    """A number of retries: a whole number, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{key}: expected a whole number of retries, 0 or more, got {value!r}")
+    return value
+
+
 def _boolean(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -105,6 +112,7 @@ _INTEGRATION_KEYS: Mapping[str, Check] = {
     "accounts": _accounts,
     "max_response_bytes": _positive_int,
     "connections": _positive_int,
+    "max_retries": _retries,
 }
 
 
@@ -183,6 +191,13 @@ def _selection(value: Any, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _upstream_retries(value: Any, key: str) -> dict[str, int]:
+    return {
+        normalize_origin(origin, f"{key}.{origin!r}"): _retries(count, f"{key}.{origin!r}")
+        for origin, count in _table(value, key).items()
+    }
+
+
 def _upstreams(value: Any, key: str) -> dict[str, str]:
     return {
         normalize_origin(origin, f"{key}.{origin!r}"): normalize_origin(target, f"{key}.{origin!r}")
@@ -216,6 +231,7 @@ _SECTIONS: Mapping[str, Mapping[str, Check]] = {
         "per_integration": _positive_int,
         "max_response_bytes": _positive_int,
         "connections_per_integration": _positive_int,
+        "max_retries": _retries,
     },
 }
 
@@ -232,9 +248,10 @@ def parse_config(
     directory), else from the working directory.
     """
     base = base or HostConfig()
-    unknown = sorted(set(data) - set(_SECTIONS) - {"integrations", "upstreams"})
+    tables = {"integrations", "upstreams", "upstream_retries"}
+    unknown = sorted(set(data) - set(_SECTIONS) - tables)
     if unknown:
-        known = ", ".join(sorted([*_SECTIONS, "integrations", "upstreams"]))
+        known = ", ".join(sorted([*_SECTIONS, *tables]))
         raise ConfigError(f"{unknown[0]}: unknown section (known: {known})")
     sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
     integrations = dict(base.integrations)
@@ -252,6 +269,10 @@ def parse_config(
         mcp=base.mcp._replace(**sections["mcp"]),
         integrations=integrations,
         upstreams={**base.upstreams, **_upstreams(data.get("upstreams", {}), "upstreams")},
+        upstream_retries={
+            **base.upstream_retries,
+            **_upstream_retries(data.get("upstream_retries", {}), "upstream_retries"),
+        },
         source=source,
     )
 

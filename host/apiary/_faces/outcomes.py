@@ -87,7 +87,8 @@ OUTCOMES_BY_ERROR_KIND: Mapping[ErrorKind, Outcome] = {
     ErrorKind.CREDENTIALS: Outcome(
         EXIT_HOST_ERROR,
         424,
-        "Credentials come from the Apiary host configuration and environment; the user must configure them.",
+        "Credentials come from the Apiary host configuration and environment, never from tool arguments: "
+        "the operator must configure the account; do not retry with other arguments.",
     ),
     ErrorKind.INTEGRATION_BROKEN: Outcome(
         EXIT_HOST_ERROR, 503, "The integration cannot run in this Apiary installation; use another tool."

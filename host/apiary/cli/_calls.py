@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .._faces.encoding import to_json
+from .._faces.messages import validation_lines, with_errors
 from .._faces.outcomes import exit_code_table, outcome_for
 from ._common import build_host, configure_logging, json_argument
 
@@ -23,6 +24,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     calling = argparse.ArgumentParser(add_help=False)
     calling.add_argument("integration", metavar="ID")
     calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
+    calling.add_argument(
+        "--retries",
+        type=_retries,
+        metavar="N",
+        help="retries of each upstream request that fails to connect or times out (overrides max_retries)",
+    )
     calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
     calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
 
@@ -40,15 +47,33 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     account.set_defaults(handler=run_call)
 
 
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
+    return value
+
+
 async def _call(host: Host, args: argparse.Namespace) -> IntegrationResult:
     inputs = json_argument(args.input, "--input") if args.command == "call" else None
     auth = json_argument(args.auth, "--auth")
     async with host:
         if args.command == "call":
             return await host.call(
-                args.integration, args.action, inputs or {}, auth=auth, account=args.account, timeout=args.timeout
+                args.integration,
+                args.action,
+                inputs or {},
+                auth=auth,
+                account=args.account,
+                timeout=args.timeout,
+                retries=args.retries,
             )
-        return await host.connected_account(args.integration, auth=auth, account=args.account, timeout=args.timeout)
+        return await host.connected_account(
+            args.integration, auth=auth, account=args.account, timeout=args.timeout, retries=args.retries
+        )
 
 
 def run_call(args: argparse.Namespace) -> int:
@@ -57,6 +82,13 @@ def run_call(args: argparse.Namespace) -> int:
 
     host = build_host(args)
     configure_logging(host)
-    document = result_to_dict(run(_call(host, args)))  # not waiting for a handler's executor jobs
+    document = with_errors(result_to_dict(run(_call(host, args))))  # not waiting for a handler's executor jobs
     print(to_json(document, pretty=sys.stdout.isatty()))
+    if document["type"] == "validation_error":
+        for line in validation_lines(document["result"]):
+            print(f"apiary: invalid {_side(document['result'])}: {line}", file=sys.stderr)
     return outcome_for(document).exit_code
+
+
+def _side(result: Any) -> str:
+    return "output" if isinstance(result, dict) and result.get("source") == "output" else "input"

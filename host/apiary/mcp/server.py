@@ -12,7 +12,6 @@ message an LLM can act on, never a protocol error.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from .._calls.results import result_to_dict
 from .._faces.access import bearer_matches
 from .._faces.draining import Drain
 from .._faces.encoding import to_json
+from .._faces.messages import validation_lines
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger
@@ -31,7 +31,6 @@ from .tools import ToolSpec
 
 SERVER_NAME = "apiary"
 _log = get_logger("apiary.mcp")
-_SCHEMA_PATH = re.compile(r"^\[[^\]]*\],\s*")
 
 
 def _text(text: str) -> list[types.ContentBlock]:
@@ -43,26 +42,16 @@ def _error(text: str) -> types.CallToolResult:
 
 
 def _validation_message(tool: ToolSpec, problem: dict[str, Any]) -> str:
-    """One readable sentence per schema error, naming the property."""
-    raw = str(problem.get("message") or "")
-    details = "; ".join(
-        _SCHEMA_PATH.sub("", line.strip().rstrip(",")) for line in raw.split(",\n") if line.strip().rstrip(",")
-    ) or "does not match the schema"
-    prop = problem.get("property")
-    where = f"property {prop!r}" if prop else "the arguments"
-    source = problem.get("source")
-    if source == "output":
+    """Every schema error in words, each naming its property, and what to do."""
+    if problem.get("source") == "output":
+        details = "; ".join(validation_lines(problem, "the output"))
         return (
             f"Tool {tool.name} ({tool.full_name}) returned output that does not match its output schema "
-            f"({where}: {details}). This is a fault of the integration, not of your arguments."
+            f"({details}). This is a fault of the integration, not of your arguments."
         )
-    if source == "auth":
-        return (
-            f"The credentials configured for the {tool.integration} integration are invalid ({where}: {details}). "
-            "They come from the Apiary host configuration; arguments cannot fix this."
-        )
+    details = "; ".join(validation_lines(problem, "the arguments"))
     return (
-        f"Invalid arguments for tool {tool.name}: {where}: {details}. "
+        f"Invalid arguments for tool {tool.name}: {details}. "
         "Fix the arguments to match the tool's input schema and call it again."
     )
 

@@ -23,6 +23,7 @@ from .._config import HostConfig
 from .._exceptions import RequestError
 from .._faces.access import LOOPBACK_ONLY, bearer_matches, is_loopback
 from .._faces.draining import Drain
+from .._faces.messages import with_errors
 from .._faces.outcomes import outcome_for
 from .._host import Host
 from .._observe.logs import get_logger, is_enabled
@@ -181,7 +182,7 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _result_response(request: web.Request, result: Any) -> web.Response:
-    payload = result_to_dict(result)
+    payload = with_errors(result_to_dict(result))
     return json_response(
         payload, status=outcome_for(payload).http_status, headers={CALL_ID_HEADER: request[CALL_ID_HEADER]}
     )

@@ -20,12 +20,21 @@ _ERROR_RESULT = {
 }
 _VALIDATION_RESULT = {
     "type": "object",
-    "required": ["message", "property", "value", "source"],
+    "required": ["message", "property", "value", "source", "errors"],
     "properties": {
         "message": {"type": "string"},
         "property": {"type": ["string", "null"]},
         "value": {},
         "source": {"type": "string", "enum": ["input", "output", "legacy"]},
+        "errors": {
+            "type": "array",
+            "description": "Every schema error: the property it is about and jsonschema's message",
+            "items": {
+                "type": "object",
+                "required": ["property", "message"],
+                "properties": {"property": {"type": ["string", "null"]}, "message": {"type": "string"}},
+            },
+        },
     },
 }
 _ACTION_ERROR_RESULT = {

@@ -184,7 +184,6 @@ async def test_server_error_on_connected_account(host, auth, github):
 @pytest.mark.parametrize(
     "auth",
     [
-        None,
         {},
         {"auth_type": "PlatformOauth2", "credentials": {}},
         {"auth_type": "PlatformOauth2", "credentials": {"access_token": ""}},
@@ -197,6 +196,15 @@ async def test_missing_or_invalid_auth_is_a_validation_error(host, github, auth)
 
     assert result.type.value == "validation_error", result.result
     assert result.result["source"] == "input"
+    assert github.requests == []
+
+
+async def test_no_configured_account_is_a_credentials_error(host, github):
+    result = await host.call("github", "list_issues", HELLO)
+
+    assert result.type.value == "error", result.result
+    assert result.result["error"] == "credentials_unavailable"
+    assert "'access_token'" in result.result["message"]
     assert github.requests == []
 
 

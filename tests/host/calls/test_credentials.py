@@ -89,14 +89,6 @@ async def test_missing_environment_variable_is_named(make_host, fake_upstream, m
     assert fake_upstream.requests == []
 
 
-async def test_no_account_configured_runs_without_auth(make_host, fake_upstream):
-    host = await make_host("keyed")
-    result = await whoami(host, fake_upstream)
-    # keyed requires an api_key: the SDK's auth validation answers.
-    assert result.type is ResultType.VALIDATION_ERROR
-    assert result.result["property"] == "api_key"
-
-
 async def test_caller_auth_wins_over_the_config(make_host, fake_upstream, keyed_env):
     host = await make_host("keyed", config=KEYED_ACCOUNTS)
     result = await whoami(host, fake_upstream, auth={"api_key": "key-from-caller"})

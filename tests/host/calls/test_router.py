@@ -116,11 +116,12 @@ async def test_input_validation_error(make_host):
     host = await make_host("echo")
     result = await host.call("echo", "echo", {"x": "one"})
     assert result.type is ResultType.VALIDATION_ERROR
-    assert set(result.result) == {"message", "property", "value", "source"}
+    assert set(result.result) == {"message", "property", "value", "source", "errors"}
     assert result.result["source"] == "input"
     assert result.result["property"] == "x"
     assert result.result["value"] == "one"
     assert "'one' is not of type 'integer'" in result.result["message"]
+    assert result.result["errors"] == [{"property": "x", "message": "'one' is not of type 'integer'"}]
 
 
 async def test_missing_required_input(make_host):
