@@ -5,6 +5,10 @@ becomes ``loaded`` on first use (or at start when eager), or ``broken`` with
 the reason. A broken record never affects the others: it still lists, and
 calls to it answer with its reason. Two records claiming one id are both
 broken, so neither silently wins.
+
+A loaded integration may still lack a handler for an action or polling
+trigger its config.json declares: that one is *unavailable* (its reason in
+``IntegrationRecord.unavailable``), the others serve.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ class IntegrationState(str, enum.Enum):
 class IntegrationRecord:
     """Everything the host knows about one integration."""
 
-    __slots__ = ("found", "config", "state", "reason", "integration")
+    __slots__ = ("found", "config", "state", "reason", "integration", "unavailable")
 
     def __init__(self, found: Discovered) -> None:
         self.found = found
@@ -43,6 +47,8 @@ class IntegrationRecord:
         self.state = IntegrationState.DISCOVERED
         self.reason: str | None = None
         self.integration: Integration | None = None
+        # Once loaded: section ("actions", "polling_triggers") -> name -> why it cannot run.
+        self.unavailable: dict[str, dict[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"<IntegrationRecord {self.id} {self.state.value}>"
@@ -53,6 +59,12 @@ class IntegrationRecord:
 
     def mark_broken(self, reason: str) -> None:
         self.state, self.reason, self.integration = IntegrationState.BROKEN, reason, None
+        self.unavailable = {}
+
+    def unavailable_reason(self, section: str, name: str) -> str | None:
+        """Why the declared ``name`` of ``section`` cannot run, or ``None``
+        (it can, or the record is not loaded yet and nobody knows)."""
+        return self.unavailable.get(section, {}).get(name)
 
     def declared(self, section: str) -> Mapping[str, Any]:
         """The ``actions`` or ``polling_triggers`` of config.json, or nothing."""
@@ -95,15 +107,21 @@ def _find_integration(module: Any, attribute: str | None) -> Integration:
     return candidates[0]
 
 
-def _unimplemented(integration: Integration) -> list[str]:
+UNIMPLEMENTED = "declared in config.json but no handler registered"
+
+
+def _unimplemented(integration: Integration) -> dict[str, dict[str, str]]:
+    """The declared actions and polling triggers without a handler, by section."""
     config = integration.config
-    missing = [f"action {name!r}" for name in config.actions if name not in integration.action_handlers]
-    missing += [
-        f"polling trigger {name!r}"
-        for name in config.polling_triggers
-        if name not in integration.polling_trigger_handlers
-    ]
-    return missing
+    missing = {
+        "actions": {name: UNIMPLEMENTED for name in config.actions if name not in integration.action_handlers},
+        "polling_triggers": {
+            name: UNIMPLEMENTED
+            for name in config.polling_triggers
+            if name not in integration.polling_trigger_handlers
+        },
+    }
+    return {section: names for section, names in missing.items() if names}
 
 
 def _describe(error: BaseException) -> str:
@@ -154,9 +172,7 @@ def _import(record: IntegrationRecord) -> Integration:
     module = _import_module(found)
     try:
         integration = _find_integration(module, found.attribute)
-        missing = _unimplemented(integration)
-        if missing:
-            raise LoadError(f"declared in config.json but no handler registered: {', '.join(missing)}")
+        _unimplemented(integration)  # a handler table that is not one fails here, as a load failure
         integration.compile_schemas()
     except LoadError:
         raise
@@ -282,6 +298,11 @@ class Registry:
 
     def _settle_loaded(self, record: IntegrationRecord, integration: Integration, started: float) -> Integration:
         record.integration, record.state = integration, IntegrationState.LOADED
+        record.unavailable = _unimplemented(integration)
+        for section, names in record.unavailable.items():
+            for name, reason in names.items():
+                self._log("warning", "integration_part_unavailable", integration=record.id, section=section,
+                          name=name, reason=reason)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         self._log("info", "integration_loaded", integration=record.id, duration_ms=duration_ms)
         return integration

@@ -153,6 +153,11 @@ def build_tools(
     for integration, action, definition in actions:
         if not is_selected(integration, action, include, exclude):
             continue
+        record = registry.get(integration)
+        unavailable = record.unavailable_reason("actions", action) if record else None
+        if unavailable is not None:
+            skipped.append(f"{integration}.{action}: unavailable: {unavailable}")
+            continue
         input_schema = _input_schema(definition.get("input_schema"))
         if input_schema is None:
             skipped.append(f"{integration}.{action}: its input schema is not an object schema")

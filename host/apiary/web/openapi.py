@@ -56,6 +56,7 @@ _ERRORS = {
     "500": _json(
         _envelope("error", _ERROR_RESULT), "The integration's handler raised (type and message, no traceback)"
     ),
+    "501": _json(_envelope("error", _ERROR_RESULT), "The action is declared but has no handler (unavailable)"),
     "503": _json(_envelope("error", _ERROR_RESULT), "The integration is broken, or the server is not ready"),
     "504": _json(_envelope("error", _ERROR_RESULT), "The action did not finish within its timeout"),
 }
