@@ -58,8 +58,9 @@ class Host:
             if self.config.folders:
                 from ._loading.folders import FolderSource
 
-                sources.append(FolderSource(self.config.folders))
-        self.registry = Registry(sources, exclude=disabled)
+                sources.append(FolderSource(self.config.folders, self.config.folder_prefixes))
+        choices = {name: settings.source for name, settings in self.config.integrations.items() if settings.source}
+        self.registry = Registry(sources, exclude=disabled, choices=choices)
         self._plugins = list(plugins)
         self._load_plugin_entry_points = load_plugin_entry_points
         self.plugin_failures: list[tuple[str, str]] = []

@@ -4,7 +4,8 @@ A record starts ``discovered`` (its config.json read, nothing imported),
 becomes ``loaded`` on first use (or at start when eager), or ``broken`` with
 the reason. A broken record never affects the others: it still lists, and
 calls to it answer with its reason. Two records claiming one id are both
-broken, so neither silently wins.
+broken, so neither silently wins, unless the host config picks one
+(``claims``).
 
 A loaded integration may still lack a handler for an action or polling
 trigger its config.json declares: that one is *unavailable* (its reason in
@@ -194,22 +195,26 @@ class Registry:
     however many calls wait for it, bounded by a timeout (see ``offloop``).
     """
 
-    def __init__(self, sources: Iterable[Source], exclude: Iterable[str] = (), *, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        sources: Iterable[Source],
+        exclude: Iterable[str] = (),
+        *,
+        quiet: bool = False,
+        choices: Mapping[str, str] | None = None,
+    ) -> None:
+        """``choices``: id -> which claimant serves it (``[integrations.X] source``)."""
+        from .claims import settle_all
+
         excluded = set(exclude)
         self._quiet = quiet  # no log lines about loading (the sandbox's child reports on its own pipe)
-        self.records: list[IntegrationRecord] = sorted(
-            (_record(found) for source in sources for found in source.discover() if found.id not in excluded),
-            key=lambda record: record.id,
+        found = (_record(found) for source in sources for found in source.discover() if found.id not in excluded)
+        self.records: list[IntegrationRecord] = settle_all(
+            sorted(found, key=lambda record: record.id), choices or {}
         )
-        claims: dict[str, list[IntegrationRecord]] = {}
+        self._by_id: dict[str, IntegrationRecord] = {}
         for record in self.records:
-            claims.setdefault(record.id, []).append(record)
-        for integration_id, claimants in claims.items():
-            if len(claimants) > 1:
-                where = "; ".join(other.found.source + _from(other.found) for other in claimants)
-                for record in claimants:
-                    record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {where}")
-        self._by_id = {integration_id: claimants[0] for integration_id, claimants in claims.items()}
+            self._by_id.setdefault(record.id, record)
         self._imports: SingleFlight[Integration] = SingleFlight()
 
     def get(self, integration_id: str) -> IntegrationRecord | None:
@@ -311,8 +316,3 @@ class Registry:
         record.mark_broken(reason)
         self._log("warning", "integration_broken", integration=record.id, reason=reason)
 
-
-def _from(found: Discovered) -> str:
-    if found.distribution:
-        return f" (from {found.distribution} {found.distribution_version})"
-    return ""
