@@ -221,9 +221,12 @@ class Host:
     def check(self) -> builtins.list[CheckReport]:
         """``apiary check``: every integration's problems, each imported in a
         child process (see ``load_all``) so that none can hide the others'."""
-        from ._loading.checks import check_all
+        from ._loading.checks import CheckReport, check_all
+        from ._loading.config_checks import CONFIG_REPORT, config_problems
 
-        return check_all(self.registry, isolated_timeout=self.config.import_timeout, logging=self.config.logging)
+        reports = check_all(self.registry, isolated_timeout=self.config.import_timeout, logging=self.config.logging)
+        problems = config_problems(self.config, self.registry)  # the config against what is installed, first
+        return [CheckReport(CONFIG_REPORT, self.config.source, problems)] + reports if problems else reports
 
     def record(self, integration_id: str) -> IntegrationRecord | None:
         """The registry record of ``integration_id`` (for ``check`` and tools)."""

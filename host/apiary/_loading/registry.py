@@ -208,7 +208,10 @@ class Registry:
 
         excluded = set(exclude)
         self._quiet = quiet  # no log lines about loading (the sandbox's child reports on its own pipe)
-        found = (_record(found) for source in sources for found in source.discover() if found.id not in excluded)
+        everything = [found for source in sources for found in source.discover()]
+        # Installed but disabled by the config (``exclude``): known, not listed.
+        self.disabled_ids = {found.id for found in everything if found.id in excluded}
+        found = (_record(found) for found in everything if found.id not in excluded)
         self.records: list[IntegrationRecord] = settle_all(
             sorted(found, key=lambda record: record.id), choices or {}
         )

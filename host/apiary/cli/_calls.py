@@ -24,7 +24,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     calling.add_argument("integration", metavar="ID")
     calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
     calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
-    calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
+    calling.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="override the call timeout")
 
     call = commands.add_parser(
         "call",
@@ -38,6 +38,17 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
     account = commands.add_parser("account", parents=[common, calling], help="whose account the credentials belong to")
     account.set_defaults(handler=run_call)
+
+
+def _seconds(value: str) -> float:
+    """``--timeout``: a positive, finite number of seconds (argparse names the flag)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return seconds
 
 
 async def _call(host: Host, args: argparse.Namespace) -> IntegrationResult:

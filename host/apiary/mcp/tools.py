@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeGuard
 
+from .._loading.config_checks import unknown_entries as unknown_entries  # here for the faces and tests
 from .._loading.registry import IntegrationState, Registry
 
 MAX_NAME = 64
@@ -102,13 +103,6 @@ def is_selected(integration: str, action: str, include: Sequence[str] = (), excl
     if include and not _matches(include, integration, action):
         return False
     return not _matches(exclude, integration, action)
-
-
-def unknown_entries(entries: Iterable[str], pairs: Iterable[tuple[str, str]]) -> list[str]:
-    """Selection entries that name no installed integration or action (typos)."""
-    pairs = list(pairs)
-    known = {integration for integration, _ in pairs} | {f"{i}.{a}" for i, a in pairs}
-    return [entry for entry in entries if entry not in known]
 
 
 # ---- the table ------------------------------------------------------------------
