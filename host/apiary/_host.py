@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._calls.request import CONNECTED_ACCOUNT, CallRequest
 from ._config import HostConfig, load_config
+from ._exceptions import LoadError
 from ._loading.catalog import describe_record, summarize_record
 from ._loading.discovery import EntryPointSource, Source
 from ._loading.registry import IntegrationRecord, Registry
@@ -192,9 +193,10 @@ class Host:
 
     # ---- loading, for the faces that report on it -------------------------
 
-    def load_all(self, *, isolated: bool = True) -> None:
-        """Import every integration now, as the eager option does; failures
-        only mark records broken (``list`` then shows why).
+    def load_all(self, *, isolated: bool = True, only: Iterable[str] | None = None) -> None:
+        """Import every integration now (or those of the ids in ``only``), as
+        the eager option does; failures only mark records broken (``list``
+        then shows why).
 
         ``isolated`` (the default) first imports each in a child process, so
         one that kills its interpreter (``os._exit()`` at import) or hangs
@@ -202,14 +204,19 @@ class Host:
         of ending or stalling this process; only the sound ones are then
         imported here. ``isolated=False`` imports everything here directly.
         """
+        wanted = None if only is None else set(only)
+        records = [record for record in self.registry.records if wanted is None or record.id in wanted]
         if not isolated:
-            self.registry.load_all()
+            for record in records:
+                try:
+                    self.registry.load(record)
+                except LoadError:
+                    pass
             return
-        from ._exceptions import LoadError
         from ._loading.sandbox import vet
 
         # Each sound one imported here as its verdict arrives, while the child goes on.
-        for record, verdict in vet(self.registry.records, self.config.import_timeout, self.config.logging):
+        for record, verdict in vet(records, self.config.import_timeout, self.config.logging):
             if verdict.reason is not None:
                 record.mark_broken(verdict.reason)
                 continue

@@ -122,6 +122,20 @@ def test_show_json_and_auth_fields(apiary):
     assert "auth: custom (fields: api_key)" in apiary("show", "keyed").stdout
 
 
+def test_show_eager_names_an_unavailable_action(apiary):
+    page = apiary("show", "nohandler", "--eager")
+    assert page.returncode == 0, page.stderr
+    lines = page.stdout.splitlines()
+    assert lines[0] == "nohandler 0.1.0 (loaded)"
+    at = lines.index("  forgotten: Declared but never implemented")
+    assert lines[at + 1] == "    unavailable: declared in config.json but no handler registered"
+    data = apiary("show", "nohandler", "--eager", "--json").json()
+    assert {action["name"]: action["unavailable"] for action in data["actions"]} == {
+        "implemented": None,
+        "forgotten": "declared in config.json but no handler registered",
+    }
+
+
 def test_show_unknown(apiary):
     run = apiary("show", "nosuch")
     assert run.returncode == 4
