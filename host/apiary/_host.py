@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._calls.request import CONNECTED_ACCOUNT, CallRequest
 from ._config import HostConfig, load_config
+from ._exceptions import LoadError
 from ._loading.catalog import describe_record, summarize_record
 from ._loading.discovery import EntryPointSource, Source
 from ._loading.registry import IntegrationRecord, Registry
@@ -58,8 +59,9 @@ class Host:
             if self.config.folders:
                 from ._loading.folders import FolderSource
 
-                sources.append(FolderSource(self.config.folders))
-        self.registry = Registry(sources, exclude=disabled)
+                sources.append(FolderSource(self.config.folders, self.config.folder_prefixes))
+        choices = {name: settings.source for name, settings in self.config.integrations.items() if settings.source}
+        self.registry = Registry(sources, exclude=disabled, choices=choices)
         self._plugins = list(plugins)
         self._load_plugin_entry_points = load_plugin_entry_points
         self.plugin_failures: list[tuple[str, str]] = []
@@ -195,9 +197,10 @@ class Host:
 
     # ---- loading, for the faces that report on it -------------------------
 
-    def load_all(self, *, isolated: bool = True) -> None:
-        """Import every integration now, as the eager option does; failures
-        only mark records broken (``list`` then shows why).
+    def load_all(self, *, isolated: bool = True, only: Iterable[str] | None = None) -> None:
+        """Import every integration now (or those of the ids in ``only``), as
+        the eager option does; failures only mark records broken (``list``
+        then shows why).
 
         ``isolated`` (the default) first imports each in a child process, so
         one that kills its interpreter (``os._exit()`` at import) or hangs
@@ -205,14 +208,19 @@ class Host:
         of ending or stalling this process; only the sound ones are then
         imported here. ``isolated=False`` imports everything here directly.
         """
+        wanted = None if only is None else set(only)
+        records = [record for record in self.registry.records if wanted is None or record.id in wanted]
         if not isolated:
-            self.registry.load_all()
+            for record in records:
+                try:
+                    self.registry.load(record)
+                except LoadError:
+                    pass
             return
-        from ._exceptions import LoadError
         from ._loading.sandbox import vet
 
         # Each sound one imported here as its verdict arrives, while the child goes on.
-        for record, verdict in vet(self.registry.records, self.config.import_timeout, self.config.logging):
+        for record, verdict in vet(records, self.config.import_timeout, self.config.logging):
             if verdict.reason is not None:
                 record.mark_broken(verdict.reason)
                 continue
@@ -224,9 +232,12 @@ class Host:
     def check(self) -> builtins.list[CheckReport]:
         """``apiary check``: every integration's problems, each imported in a
         child process (see ``load_all``) so that none can hide the others'."""
-        from ._loading.checks import check_all
+        from ._loading.checks import CheckReport, check_all
+        from ._loading.config_checks import CONFIG_REPORT, config_problems
 
-        return check_all(self.registry, isolated_timeout=self.config.import_timeout, logging=self.config.logging)
+        reports = check_all(self.registry, isolated_timeout=self.config.import_timeout, logging=self.config.logging)
+        problems = config_problems(self.config, self.registry)  # the config against what is installed, first
+        return [CheckReport(CONFIG_REPORT, self.config.source, problems)] + reports if problems else reports
 
     def record(self, integration_id: str) -> IntegrationRecord | None:
         """The registry record of ``integration_id`` (for ``check`` and tools)."""

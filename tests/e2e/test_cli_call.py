@@ -78,10 +78,13 @@ def test_broken_integration_exits_4_while_the_others_call(apiary):
     assert "library_that_is_not_installed" in result["message"]
     assert "Traceback" not in broken.stdout
 
-    for integration, action in (("nohandler", "implemented"), ("dup", "hello")):
-        run = apiary("call", integration, action)
-        assert run.returncode == 4
-        assert assert_pure_json(run)["result"]["error"] == "integration_broken"
+    dup = apiary("call", "dup", "hello")
+    assert dup.returncode == 4
+    assert assert_pure_json(dup)["result"]["error"] == "integration_broken"
+    forgotten = apiary("call", "nohandler", "forgotten")
+    assert forgotten.returncode == 4
+    assert assert_pure_json(forgotten)["result"]["error"] == "action_unavailable"
+    assert apiary("call", "nohandler", "implemented").returncode == 0
 
     healthy = apiary("call", "echo", "echo", "--input", '{"x": 2}')
     assert healthy.returncode == 0

@@ -68,13 +68,19 @@ def test_eager_list_reports_broken_plugins_with_reasons_beside_healthy_ones(apia
     assert items["broken"][0]["state"] == "broken"
     assert "ImportError" in items["broken"][0]["reason"]
     assert "library_that_is_not_installed" in items["broken"][0]["reason"]
-    assert items["nohandler"][0]["state"] == "broken"
-    assert "'forgotten'" in items["nohandler"][0]["reason"]
+    # One forgotten action is unavailable, with its reason; the integration serves the others.
+    [nohandler] = items["nohandler"]
+    assert nohandler["state"] == "loaded"
+    actions = {action["name"]: action for action in nohandler["actions"]}
+    assert "no handler" in actions["forgotten"]["unavailable"]
+    assert actions["implemented"]["unavailable"] is None
 
     table = apiary("list", "--eager")
     assert table.returncode == 0
     broken_row = [line for line in table.stdout.splitlines() if line.startswith("broken ")]
     assert broken_row and "ImportError" in broken_row[0]
+    forgotten_row = [line.split(None, 4) for line in table.stdout.splitlines() if line.startswith("nohandler ")]
+    assert ["nohandler", "0.1.0", "forgotten", "unavailable"] in [row[:4] for row in forgotten_row]
 
 
 def test_listing_imports_no_integration_module(apiary_env):
@@ -116,6 +122,20 @@ def test_show_json_and_auth_fields(apiary):
     assert "auth: custom (fields: api_key)" in apiary("show", "keyed").stdout
 
 
+def test_show_eager_names_an_unavailable_action(apiary):
+    page = apiary("show", "nohandler", "--eager")
+    assert page.returncode == 0, page.stderr
+    lines = page.stdout.splitlines()
+    assert lines[0] == "nohandler 0.1.0 (loaded)"
+    at = lines.index("  forgotten: Declared but never implemented")
+    assert lines[at + 1] == "    unavailable: declared in config.json but no handler registered"
+    data = apiary("show", "nohandler", "--eager", "--json").json()
+    assert {action["name"]: action["unavailable"] for action in data["actions"]} == {
+        "implemented": None,
+        "forgotten": "declared in config.json but no handler registered",
+    }
+
+
 def test_show_unknown(apiary):
     run = apiary("show", "nosuch")
     assert run.returncode == 4
@@ -133,7 +153,7 @@ def test_check_names_every_problem_and_passes_healthy_ones(apiary):
     assert lines.count("FAIL dup") == 2
     text = run.stdout
     assert "ImportError: apiary_test_broken needs the 'library_that_is_not_installed' package" in text
-    assert "no handler registered: action 'forgotten'" in text
+    assert "action 'forgotten' is unavailable: declared in config.json but no handler registered" in text
     assert "claimed by 2 integrations" in text
     # Other integrations may be installed in the environment too: count ours at least.
     checked, bad = re.fullmatch(r"(\d+) integrations checked, (\d+) with problems", lines[-1]).groups()

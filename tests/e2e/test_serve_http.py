@@ -371,9 +371,16 @@ async def test_account_without_a_handler_is_404_unsupported(client, served):
     assert envelope(unknown, "error")["error"] == "unknown_integration"
 
 
-@pytest.mark.parametrize(
-    "integration, action", [("broken", "anything"), ("nohandler", "implemented"), ("dup", "hello")]
-)
+async def test_unavailable_action_is_501_and_its_neighbours_serve(client, served):
+    answer = await call(client, "nohandler", "forgotten", {"inputs": {}})
+    assert answer.status == 501
+    result = envelope(answer, "error")
+    assert result["error"] == "action_unavailable" and "no handler" in result["message"]
+    await assert_logged_call(served, answer, "nohandler", "forgotten", "error")
+    assert (await call(client, "nohandler", "implemented", {"inputs": {}})).status == 200
+
+
+@pytest.mark.parametrize("integration, action", [("broken", "anything"), ("dup", "hello")])
 async def test_broken_integration_is_503(client, served, integration, action):
     answer = await call(client, integration, action, {"inputs": {}})
     assert answer.status == 503

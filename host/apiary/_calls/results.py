@@ -20,6 +20,7 @@ from autohive_integrations_sdk import __version__ as sdk_version
 class ErrorKind(str, enum.Enum):
     UNKNOWN_INTEGRATION = "unknown_integration"
     UNKNOWN_ACTION = "unknown_action"
+    ACTION_UNAVAILABLE = "action_unavailable"  # declared in config.json, but no handler
     INTEGRATION_BROKEN = "integration_broken"
     UNSUPPORTED = "unsupported"  # e.g. no connected-account handler
     CREDENTIALS = "credentials_unavailable"

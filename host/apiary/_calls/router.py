@@ -115,7 +115,14 @@ class Router:
 
         def precheck(integration: Integration) -> IntegrationResult | None:
             if action in integration.config.actions:
-                return None
+                record = self.registry.get(request.integration)
+                unavailable = record.unavailable_reason("actions", action) if record else None
+                if unavailable is None:
+                    return None
+                return error_result(
+                    ErrorKind.ACTION_UNAVAILABLE,
+                    f"action {action!r} of integration {request.integration!r} is unavailable: {unavailable}",
+                )
             known = ", ".join(sorted(integration.config.actions)) or "none"
             return error_result(
                 ErrorKind.UNKNOWN_ACTION,

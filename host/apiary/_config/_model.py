@@ -74,6 +74,9 @@ class IntegrationSettings(NamedTuple):
     max_response_bytes: int | None = None
     connections: int | None = None
     max_retries: int | None = None
+    # Which claimant serves this id when several do: "entry_point", "folder",
+    # a distribution name, or a folder's path (absolute once parsed).
+    source: str | None = None
 
 
 class HostConfig(NamedTuple):
@@ -85,6 +88,8 @@ class HostConfig(NamedTuple):
     import_timeout: float = 60
     # Directories of folder integrations (absolute once parsed).
     folders: tuple[str, ...] = ()
+    # The id prefix of each of ``folders`` ("" for none); empty when none has one.
+    folder_prefixes: tuple[str, ...] = ()
     logging: LoggingConfig = LoggingConfig()
     pool: PoolConfig = PoolConfig()
     serve: ServeConfig = ServeConfig()

@@ -8,13 +8,14 @@ must be ``{ env = "VAR" }`` references.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .._exceptions import ConfigError
 from ._model import HostConfig, IntegrationSettings
-from ._paths import resolve_folders
+from ._paths import resolve_folders, resolve_source
 
 
 def _positive_number(value: Any, key: str) -> float:
@@ -113,14 +114,18 @@ _INTEGRATION_KEYS: Mapping[str, Check] = {
     "max_response_bytes": _positive_int,
     "connections": _positive_int,
     "max_retries": _retries,
+    "source": lambda value, key: _text(value, key),
 }
 
 
-def _integrations(value: Any, key: str) -> dict[str, IntegrationSettings]:
-    return {
-        name: IntegrationSettings(**_fields(_table(inner, f"{key}.{name}"), f"{key}.{name}", _INTEGRATION_KEYS))
-        for name, inner in _table(value, key).items()
-    }
+def _integrations(value: Any, key: str, relative_to: Path | None = None) -> dict[str, IntegrationSettings]:
+    settings = {}
+    for name, inner in _table(value, key).items():
+        fields = _fields(_table(inner, f"{key}.{name}"), f"{key}.{name}", _INTEGRATION_KEYS)
+        if "source" in fields:
+            fields["source"] = resolve_source(fields["source"], f"{key}.{name}.source", relative_to)
+        settings[name] = IntegrationSettings(**fields)
+    return settings
 
 
 def normalize_origin(value: Any, key: str) -> str:
@@ -171,11 +176,34 @@ def _env_reference(value: Any, key: str) -> Mapping[str, str]:
     return dict(value)
 
 
-def _folders(value: Any, key: str) -> tuple[str, ...]:
-    """Directory names, checked by ``resolve_folders`` once the base is known."""
-    if not isinstance(value, list) or not all(isinstance(entry, str) and entry for entry in value):
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _folder_entry(entry: Any, key: str) -> tuple[str, str]:
+    """``"dir"`` or ``{ path = "dir", prefix = "autohive-" }`` as ``(dir, prefix)``."""
+    if isinstance(entry, str) and entry:
+        return entry, ""
+    if not isinstance(entry, Mapping):
+        raise ConfigError(
+            f"{key}: expected a directory, or {{ path = \"dir\", prefix = \"id-prefix-\" }}, got {entry!r}"
+        )
+    fields = _fields(entry, key, {"path": _text, "prefix": _text})
+    if "path" not in fields:
+        raise ConfigError(f"{key}.path: missing (the directory holding integration folders)")
+    prefix = fields.get("prefix", "")
+    if prefix and not _PREFIX.match(prefix):
+        raise ConfigError(
+            f"{key}.prefix: expected lower-case letters, digits, '-' or '_' (like \"autohive-\"), got {prefix!r}"
+        )
+    return fields["path"], prefix
+
+
+def _folders(value: Any, key: str) -> tuple[tuple[str, str], ...]:
+    """``(directory, id prefix)`` pairs, the directories checked by
+    ``resolve_folders`` once the base is known."""
+    if not isinstance(value, list):
         raise ConfigError(f"{key}: expected a list of directories holding integration folders, got {value!r}")
-    return tuple(value)
+    return tuple(_folder_entry(entry, f"{key}[{index}]") for index, entry in enumerate(value))
 
 
 def _selection(value: Any, key: str) -> tuple[str, ...]:
@@ -255,14 +283,17 @@ def parse_config(
         raise ConfigError(f"{unknown[0]}: unknown section (known: {known})")
     sections = {name: _fields(_table(data.get(name, {}), name), name, checks) for name, checks in _SECTIONS.items()}
     integrations = dict(base.integrations)
-    integrations.update(_integrations(data.get("integrations", {}), "integrations"))
+    integrations.update(_integrations(data.get("integrations", {}), "integrations", relative_to))
+    folders = sections["host"].get("folders")
+    prefixes = tuple(prefix for _, prefix in folders or ())
     return HostConfig(
         eager=sections["host"].get("eager", base.eager),
         call_timeout=sections["host"].get("call_timeout", base.call_timeout),
         import_timeout=sections["host"].get("import_timeout", base.import_timeout),
-        folders=resolve_folders(sections["host"]["folders"], relative_to)
-        if "folders" in sections["host"]
+        folders=resolve_folders(tuple(path for path, _ in folders), relative_to)
+        if folders is not None
         else base.folders,
+        folder_prefixes=(prefixes if any(prefixes) else ()) if folders is not None else base.folder_prefixes,
         logging=base.logging._replace(**sections["logging"]),
         pool=base.pool._replace(**sections["pool"]),
         serve=base.serve._replace(**sections["serve"]),

@@ -14,6 +14,7 @@ validation_error (input, auth)        3     422
 validation_error (output)             3     502     the integration broke its own schema
 error unknown_integration             4     404
 error unknown_action                  4     404
+error action_unavailable              4     501     declared, but the integration has no handler
 error unsupported                     4     404     e.g. no connected-account handler
 error credentials_unavailable         4     424
 error integration_broken              4     503
@@ -84,6 +85,11 @@ OUTCOMES_BY_ERROR_KIND: Mapping[ErrorKind, Outcome] = {
     ErrorKind.UNKNOWN_INTEGRATION: Outcome(EXIT_HOST_ERROR, 404),
     ErrorKind.UNKNOWN_ACTION: Outcome(EXIT_HOST_ERROR, 404),
     ErrorKind.UNSUPPORTED: Outcome(EXIT_HOST_ERROR, 404),
+    ErrorKind.ACTION_UNAVAILABLE: Outcome(
+        EXIT_HOST_ERROR,
+        501,
+        "This action is declared but not implemented in this Apiary installation; use another tool.",
+    ),
     ErrorKind.CREDENTIALS: Outcome(
         EXIT_HOST_ERROR,
         424,

@@ -1,7 +1,9 @@
 """What is installed, as plain data: the rows of ``apiary list``, the page of
 ``apiary show``, ``GET /integrations`` and the MCP tool list.
 
-Built from each record's config.json alone, so it imports nothing.
+Built from each record's config.json alone, so it imports nothing. Each
+action and trigger row carries ``unavailable``: why it cannot run (declared
+without a handler), known once the integration is loaded; else ``None``.
 """
 
 from __future__ import annotations
@@ -44,11 +46,19 @@ def summarize_record(record: IntegrationRecord) -> dict[str, Any]:
         "state": record.state.value,
         "reason": record.reason,
         "actions": [
-            {"name": name, "description": _describe(definition)}
+            {
+                "name": name,
+                "description": _describe(definition),
+                "unavailable": record.unavailable_reason("actions", name),
+            }
             for name, definition in record.declared("actions").items()
         ],
         "triggers": [
-            {"name": name, "description": _describe(definition)}
+            {
+                "name": name,
+                "description": _describe(definition),
+                "unavailable": record.unavailable_reason("polling_triggers", name),
+            }
             for name, definition in record.declared("polling_triggers").items()
         ],
     }
@@ -68,6 +78,7 @@ def describe_record(record: IntegrationRecord) -> dict[str, Any]:
                 "description": _describe(definition),
                 "input_schema": definition.get("input_schema"),
                 "output_schema": definition.get("output_schema"),
+                "unavailable": record.unavailable_reason(section, name),
             }
             row.update({key: definition.get(key) for key in extra})
             rows.append(row)

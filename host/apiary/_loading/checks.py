@@ -83,6 +83,11 @@ def handler_problems(registry: Registry, record: IntegrationRecord) -> list[str]
         return [str(error)]
     config = integration.config
     problems = [
+        f"{'action' if section == 'actions' else 'polling trigger'} {name!r} is unavailable: {reason}"
+        for section, names in record.unavailable.items()
+        for name, reason in names.items()
+    ]
+    problems += [
         f"handler registered for undeclared action {name!r}"
         for name in integration.action_handlers
         if name not in config.actions

@@ -94,10 +94,15 @@ class FolderSource:
     shows up at the next start without any install step.
     """
 
-    def __init__(self, directories: Iterable[str | Path]) -> None:
+    def __init__(self, directories: Iterable[str | Path], prefixes: Iterable[str] = ()) -> None:
+        """``prefixes``: the id prefix of each directory (``host.folders``'
+        ``prefix``), ``""`` or missing for none."""
         self.directories: tuple[Path, ...] = tuple(Path(directory) for directory in directories)
+        self.prefixes: tuple[str, ...] = tuple(prefixes)
 
     def discover(self) -> Iterator[Discovered]:
-        for directory in self.directories:
+        for index, directory in enumerate(self.directories):
+            prefix = self.prefixes[index] if index < len(self.prefixes) else ""
             for folder in _integration_folders(directory):
-                yield discover_folder(folder)
+                found = discover_folder(folder)
+                yield found._replace(id=prefix + found.id) if prefix else found

@@ -4,7 +4,12 @@ A record starts ``discovered`` (its config.json read, nothing imported),
 becomes ``loaded`` on first use (or at start when eager), or ``broken`` with
 the reason. A broken record never affects the others: it still lists, and
 calls to it answer with its reason. Two records claiming one id are both
-broken, so neither silently wins.
+broken, so neither silently wins, unless the host config picks one
+(``claims``).
+
+A loaded integration may still lack a handler for an action or polling
+trigger its config.json declares: that one is *unavailable* (its reason in
+``IntegrationRecord.unavailable``), the others serve.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ class IntegrationState(str, enum.Enum):
 class IntegrationRecord:
     """Everything the host knows about one integration."""
 
-    __slots__ = ("found", "config", "state", "reason", "integration")
+    __slots__ = ("found", "config", "state", "reason", "integration", "unavailable")
 
     def __init__(self, found: Discovered) -> None:
         self.found = found
@@ -43,6 +48,8 @@ class IntegrationRecord:
         self.state = IntegrationState.DISCOVERED
         self.reason: str | None = None
         self.integration: Integration | None = None
+        # Once loaded: section ("actions", "polling_triggers") -> name -> why it cannot run.
+        self.unavailable: dict[str, dict[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"<IntegrationRecord {self.id} {self.state.value}>"
@@ -53,6 +60,12 @@ class IntegrationRecord:
 
     def mark_broken(self, reason: str) -> None:
         self.state, self.reason, self.integration = IntegrationState.BROKEN, reason, None
+        self.unavailable = {}
+
+    def unavailable_reason(self, section: str, name: str) -> str | None:
+        """Why the declared ``name`` of ``section`` cannot run, or ``None``
+        (it can, or the record is not loaded yet and nobody knows)."""
+        return self.unavailable.get(section, {}).get(name)
 
     def declared(self, section: str) -> Mapping[str, Any]:
         """The ``actions`` or ``polling_triggers`` of config.json, or nothing."""
@@ -95,15 +108,21 @@ def _find_integration(module: Any, attribute: str | None) -> Integration:
     return candidates[0]
 
 
-def _unimplemented(integration: Integration) -> list[str]:
+UNIMPLEMENTED = "declared in config.json but no handler registered"
+
+
+def _unimplemented(integration: Integration) -> dict[str, dict[str, str]]:
+    """The declared actions and polling triggers without a handler, by section."""
     config = integration.config
-    missing = [f"action {name!r}" for name in config.actions if name not in integration.action_handlers]
-    missing += [
-        f"polling trigger {name!r}"
-        for name in config.polling_triggers
-        if name not in integration.polling_trigger_handlers
-    ]
-    return missing
+    missing = {
+        "actions": {name: UNIMPLEMENTED for name in config.actions if name not in integration.action_handlers},
+        "polling_triggers": {
+            name: UNIMPLEMENTED
+            for name in config.polling_triggers
+            if name not in integration.polling_trigger_handlers
+        },
+    }
+    return {section: names for section, names in missing.items() if names}
 
 
 def _describe(error: BaseException) -> str:
@@ -154,9 +173,7 @@ def _import(record: IntegrationRecord) -> Integration:
     module = _import_module(found)
     try:
         integration = _find_integration(module, found.attribute)
-        missing = _unimplemented(integration)
-        if missing:
-            raise LoadError(f"declared in config.json but no handler registered: {', '.join(missing)}")
+        _unimplemented(integration)  # a handler table that is not one fails here, as a load failure
         integration.compile_schemas()
     except LoadError:
         raise
@@ -178,22 +195,29 @@ class Registry:
     however many calls wait for it, bounded by a timeout (see ``offloop``).
     """
 
-    def __init__(self, sources: Iterable[Source], exclude: Iterable[str] = (), *, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        sources: Iterable[Source],
+        exclude: Iterable[str] = (),
+        *,
+        quiet: bool = False,
+        choices: Mapping[str, str] | None = None,
+    ) -> None:
+        """``choices``: id -> which claimant serves it (``[integrations.X] source``)."""
+        from .claims import settle_all
+
         excluded = set(exclude)
         self._quiet = quiet  # no log lines about loading (the sandbox's child reports on its own pipe)
-        self.records: list[IntegrationRecord] = sorted(
-            (_record(found) for source in sources for found in source.discover() if found.id not in excluded),
-            key=lambda record: record.id,
+        everything = [found for source in sources for found in source.discover()]
+        # Installed but disabled by the config (``exclude``): known, not listed.
+        self.disabled_ids = {found.id for found in everything if found.id in excluded}
+        found = (_record(found) for found in everything if found.id not in excluded)
+        self.records: list[IntegrationRecord] = settle_all(
+            sorted(found, key=lambda record: record.id), choices or {}
         )
-        claims: dict[str, list[IntegrationRecord]] = {}
+        self._by_id: dict[str, IntegrationRecord] = {}
         for record in self.records:
-            claims.setdefault(record.id, []).append(record)
-        for integration_id, claimants in claims.items():
-            if len(claimants) > 1:
-                where = "; ".join(other.found.source + _from(other.found) for other in claimants)
-                for record in claimants:
-                    record.mark_broken(f"id {integration_id!r} is claimed by {len(claimants)} integrations: {where}")
-        self._by_id = {integration_id: claimants[0] for integration_id, claimants in claims.items()}
+            self._by_id.setdefault(record.id, record)
         self._imports: SingleFlight[Integration] = SingleFlight()
 
     def get(self, integration_id: str) -> IntegrationRecord | None:
@@ -282,6 +306,11 @@ class Registry:
 
     def _settle_loaded(self, record: IntegrationRecord, integration: Integration, started: float) -> Integration:
         record.integration, record.state = integration, IntegrationState.LOADED
+        record.unavailable = _unimplemented(integration)
+        for section, names in record.unavailable.items():
+            for name, reason in names.items():
+                self._log("warning", "integration_part_unavailable", integration=record.id, section=section,
+                          name=name, reason=reason)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         self._log("info", "integration_loaded", integration=record.id, duration_ms=duration_ms)
         return integration
@@ -290,8 +319,3 @@ class Registry:
         record.mark_broken(reason)
         self._log("warning", "integration_broken", integration=record.id, reason=reason)
 
-
-def _from(found: Discovered) -> str:
-    if found.distribution:
-        return f" (from {found.distribution} {found.distribution_version})"
-    return ""

@@ -31,7 +31,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         help="retries of each upstream request that fails to connect or times out (overrides max_retries)",
     )
     calling.add_argument("--account", metavar="NAME", help="a named account from the host config")
-    calling.add_argument("--timeout", type=float, metavar="SECONDS", help="override the call timeout")
+    calling.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="override the call timeout")
 
     call = commands.add_parser(
         "call",
@@ -55,6 +55,17 @@ def _retries(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
     return value
+
+
+def _seconds(value: str) -> float:
+    """``--timeout``: a positive, finite number of seconds (argparse names the flag)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return seconds
 
 
 async def _call(host: Host, args: argparse.Namespace) -> IntegrationResult:

@@ -23,6 +23,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     show = commands.add_parser("show", parents=[common], help="one integration: actions, schemas, triggers, auth")
     show.add_argument("integration", metavar="ID")
     show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument(
+        "--eager", action="store_true", help="import it first, to report load failures and unavailable actions"
+    )
     show.set_defaults(handler=run_show)
 
 
@@ -38,6 +41,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     host = build_host(args)
+    if args.eager:
+        configure_logging(host)  # stderr: stdout is the page
+        host.load_all(only=[args.integration])  # in a child process first, as list --eager
     item = host.describe(args.integration)
     if item is None:
         why = (

@@ -1,15 +1,21 @@
 """``apiary check``: every installed integration checked, each problem
-printed, a non-zero exit when there is any."""
+printed, a non-zero exit when there is any; and the servers' refusal to
+start on a config that names what is not installed."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+from .._exceptions import UsageError
 from .._faces.encoding import to_json
 from .._faces.outcomes import EXIT_ACTION_ERROR, EXIT_OK
 from ._common import build_host, configure_logging
+
+if TYPE_CHECKING:
+    from .._host import Host
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -30,6 +36,21 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"{'ok  ' if report.ok else 'FAIL'} {report.id}")
             for problem in report.problems:
                 print(f"     - {problem}")
-        bad = sum(not report.ok for report in reports)
-        print(f"{len(reports)} integrations checked, {bad} with problems")
+        from .._loading.config_checks import CONFIG_REPORT
+
+        integrations = [report for report in reports if report.id != CONFIG_REPORT]
+        bad = sum(not report.ok for report in integrations)
+        print(f"{len(integrations)} integrations checked, {bad} with problems")
     return EXIT_OK if all(report.ok for report in reports) else EXIT_ACTION_ERROR
+
+
+def refuse_unsound_config(host: Host, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
+    """A usage error naming every config mistake against what is installed
+    (``include``/``exclude``: ``apiary mcp``'s flags), before a server starts."""
+    from .._loading.config_checks import config_problems
+
+    problems = config_problems(host.config, host.registry, include, exclude)
+    if problems:
+        mistakes = "\n  ".join(problems)
+        where = f"the host config ({host.config.source}) or flags"
+        raise UsageError(f"cannot start: {where} do not match what is installed:\n  {mistakes}")

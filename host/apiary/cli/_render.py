@@ -34,7 +34,10 @@ def integrations_table(integrations: list[dict[str, Any]]) -> str:
         if not item["actions"]:
             rows.append([item["id"], version, "-", item["state"], item.get("description", "")])
         for action in item["actions"]:
-            rows.append([item["id"], version, action["name"], item["state"], action["description"]])
+            if action.get("unavailable"):
+                rows.append([item["id"], version, action["name"], "unavailable", action["unavailable"]])
+            else:
+                rows.append([item["id"], version, action["name"], item["state"], action["description"]])
     if not rows:
         return "No integrations installed. Install one with pip (for example: pip install plugins/hackernews)."
     return table(["INTEGRATION", "VERSION", "ACTION", "STATE", "DESCRIPTION"], rows)
@@ -60,6 +63,8 @@ def integration_page(item: dict[str, Any]) -> str:
         for entry in item[key]:
             interval = f" every {entry['polling_interval']}" if entry.get("polling_interval") else ""
             lines.append(f"  {entry['name']}{interval}: {entry['description']}")
+            if entry.get("unavailable"):
+                lines.append(f"    unavailable: {entry['unavailable']}")
             schema = to_json(entry.get("input_schema"), pretty=True)
             lines += ["    input: " + schema.replace("\n", "\n    ")]
     return "\n".join(lines)

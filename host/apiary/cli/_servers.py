@@ -11,6 +11,7 @@ from typing import Any
 from .._exceptions import AccessError, UsageError
 from .._faces.encoding import to_json
 from .._faces.outcomes import EXIT_OK
+from ._check import refuse_unsound_config
 from ._common import build_host, configure_logging
 
 
@@ -59,6 +60,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     host = build_host(args)
     configure_logging(host)
+    refuse_unsound_config(host)
     try:
         serve(host.config, host=args.host, port=args.port)
     except AccessError as error:
@@ -78,6 +80,7 @@ def run_mcp(args: argparse.Namespace) -> int:
     host = build_host(args)
     configure_logging(host)  # stderr: on stdio, stdout carries protocol messages only
     include, exclude = selection(host.config, _entries(args.include), _entries(args.exclude))
+    refuse_unsound_config(host, _entries(args.include), _entries(args.exclude))
     if args.list:
         if host.config.eager:
             host.load_all()

@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeGuard
 
+from .._loading.config_checks import unknown_entries as unknown_entries  # here for the faces and tests
 from .._loading.registry import IntegrationState, Registry
 
 MAX_NAME = 64
@@ -104,13 +105,6 @@ def is_selected(integration: str, action: str, include: Sequence[str] = (), excl
     return not _matches(exclude, integration, action)
 
 
-def unknown_entries(entries: Iterable[str], pairs: Iterable[tuple[str, str]]) -> list[str]:
-    """Selection entries that name no installed integration or action (typos)."""
-    pairs = list(pairs)
-    known = {integration for integration, _ in pairs} | {f"{i}.{a}" for i, a in pairs}
-    return [entry for entry in entries if entry not in known]
-
-
 # ---- the table ------------------------------------------------------------------
 
 
@@ -152,6 +146,11 @@ def build_tools(
     skipped: list[str] = []
     for integration, action, definition in actions:
         if not is_selected(integration, action, include, exclude):
+            continue
+        record = registry.get(integration)
+        unavailable = record.unavailable_reason("actions", action) if record else None
+        if unavailable is not None:
+            skipped.append(f"{integration}.{action}: unavailable: {unavailable}")
             continue
         input_schema = _input_schema(definition.get("input_schema"))
         if input_schema is None:

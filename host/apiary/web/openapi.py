@@ -68,6 +68,7 @@ _ERRORS = {
     "500": _json(
         _envelope("error", _ERROR_RESULT), "The integration's handler raised (type and message, no traceback)"
     ),
+    "501": _json(_envelope("error", _ERROR_RESULT), "The action is declared but has no handler (unavailable)"),
     "503": _json(
         _envelope("error", _ERROR_RESULT),
         "The integration is broken, or the server is not ready, shutting down (a call cut at the end of the grace "

@@ -102,11 +102,12 @@ async def test_broken_integration_answers_with_its_reason(make_host):
     assert (await host.call("echo", "echo", {"x": 2})).type is ResultType.ACTION
 
 
-async def test_integration_with_an_unimplemented_action_is_broken(make_host):
+async def test_an_unimplemented_action_is_unavailable_not_the_integration(make_host):
     host = await make_host("nohandler")
     error = error_of(await host.call("nohandler", "forgotten", {}))
-    assert error["error"] == "integration_broken"
+    assert error["error"] == "action_unavailable"
     assert "forgotten" in error["message"]
+    assert (await host.call("nohandler", "implemented", {})).type is ResultType.ACTION
 
 
 # ---- validation: the SDK's VALIDATION_ERROR shape ----------------------------

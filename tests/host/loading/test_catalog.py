@@ -70,7 +70,9 @@ def test_describe_lists_polling_triggers(make_package):
     assert trigger["polling_interval"] == "10m"
     assert trigger["input_schema"]["properties"] == {"table": {"type": "string"}}
     assert item["auth"]["type"] == "PlatformOauth2"
-    assert host.list()[0]["triggers"] == [{"name": "new_rows", "description": "Rows added since the last poll"}]
+    assert host.list()[0]["triggers"] == [
+        {"name": "new_rows", "description": "Rows added since the last poll", "unavailable": None}
+    ]
 
 
 def test_broken_record_still_describes():

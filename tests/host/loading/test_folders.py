@@ -146,7 +146,7 @@ def test_home_relative_folders_are_expanded(tmp_path, monkeypatch):
     "value, message",
     [
         ("just/a/string", "host.folders: expected a list of directories"),
-        ([""], "host.folders: expected a list of directories"),
+        ([""], "host.folders[0]: expected a directory"),
         (["does-not-exist"], "host.folders[0]: 'does-not-exist' is not a directory"),
     ],
 )

@@ -98,10 +98,13 @@ def test_missing_config_json_is_broken(make_package):
     assert "config.json not found" in registry.get("noconfig").reason
 
 
-def test_missing_handler():
+def test_missing_handler_leaves_the_integration_loaded_and_the_action_unavailable():
     registry = Registry([fixture_source("nohandler")])
-    reason = load_error(registry, "nohandler")
-    assert reason == "declared in config.json but no handler registered: action 'forgotten'"
+    record = registry.get("nohandler")
+    registry.load(record)
+    assert record.state is IntegrationState.LOADED
+    assert record.unavailable == {"actions": {"forgotten": "declared in config.json but no handler registered"}}
+    assert record.unavailable_reason("actions", "implemented") is None
 
 
 def test_missing_polling_trigger_handler(make_package):
@@ -117,7 +120,10 @@ def test_missing_polling_trigger_handler(make_package):
     )
     module = make_package.make(config, PING_CODE)
     registry = Registry([StaticSource([make_package.discovered("trig", module)])])
-    assert "polling trigger 'new_things'" in load_error(registry, "trig")
+    record = registry.get("trig")
+    registry.load(record)
+    assert record.state is IntegrationState.LOADED
+    assert "no handler" in record.unavailable_reason("polling_triggers", "new_things")
 
 
 def test_schema_that_does_not_compile(make_package):
@@ -194,7 +200,7 @@ def test_load_all_loads_good_and_marks_bad_without_raising():
         "echo": IntegrationState.LOADED,
         "keyed": IntegrationState.LOADED,
         "broken": IntegrationState.BROKEN,
-        "nohandler": IntegrationState.BROKEN,
+        "nohandler": IntegrationState.LOADED,  # its one forgotten action is unavailable, not all of it
     }
 
 
@@ -235,13 +241,14 @@ async def test_broken_integrations_never_stop_the_others(make_host, make_package
         "badjson", "broken", "dup", "dup", "echo", "good", "nohandler", "syntax",
     ]
     broken = {item["id"] for item in listed if item["state"] == "broken"}
-    assert broken == {"badjson", "broken", "dup", "nohandler", "syntax"}
+    assert broken == {"badjson", "broken", "dup", "syntax"}
     assert all(item["reason"] for item in listed if item["state"] == "broken")
     assert json.loads(json.dumps(listed)) == listed  # plain data
 
     assert (await host.call("echo", "echo", {"x": 9})).result.data == {"x": 9}
     assert (await host.call("good", "ping", {})).result.data == {"pong": True}
-    for integration_id in ("syntax", "broken", "nohandler", "dup"):
+    assert (await host.call("nohandler", "forgotten", {})).result["error"] == "action_unavailable"
+    for integration_id in ("syntax", "broken", "dup"):
         result = await host.call(integration_id, "ping", {})
         assert result.type is ResultType.ERROR
         assert result.result["error"] == "integration_broken"
