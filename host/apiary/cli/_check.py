@@ -1,5 +1,6 @@
 """``apiary check``: every installed integration checked, each problem
-printed, a non-zero exit when there is any."""
+printed, a non-zero exit when there is any; warnings (schemas that are not
+strictly Draft 7) printed as ``warn`` lines, never failing the check."""
 
 from __future__ import annotations
 
@@ -23,13 +24,17 @@ def run_check(args: argparse.Namespace) -> int:
     configure_logging(host)
     reports = host.check()
     if args.json:
-        rows = [{"id": r.id, "source": r.source, "ok": r.ok, "problems": r.problems} for r in reports]
+        rows = [{"id": r.id, "source": r.source, "ok": r.ok, "problems": r.problems, "warnings": r.warnings}
+                for r in reports]
         print(to_json(rows, pretty=sys.stdout.isatty()))
     else:
         for report in reports:
             print(f"{'ok  ' if report.ok else 'FAIL'} {report.id}")
             for problem in report.problems:
                 print(f"     - {problem}")
+            for warning in report.warnings:
+                print(f"     warn {warning}")
         bad = sum(not report.ok for report in reports)
-        print(f"{len(reports)} integrations checked, {bad} with problems")
+        warned = sum(len(report.warnings) for report in reports)
+        print(f"{len(reports)} integrations checked, {bad} with problems" + (f", {warned} warnings" if warned else ""))
     return EXIT_OK if all(report.ok for report in reports) else EXIT_ACTION_ERROR
