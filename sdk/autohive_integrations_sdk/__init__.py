@@ -35,6 +35,10 @@ from .integration import (
     ValidationError,
 )
 
+# Apiary's mark: `apiary` reads this line (without importing the package) to
+# tell our SDK from the reference one pip may have installed over it.
+__apiary_sdk__ = True
+
 __all__ = [
     "ActionError",
     "ActionHandler",

@@ -14,6 +14,17 @@ ASCII-only sets in ECMA-262 but Unicode sets in Python, and fractional
 ``multipleOf``, where jsonschema's float arithmetic is stricter. One
 difference is accepted on purpose: a tuple counts as an array.
 
+A schema that is not strictly valid Draft 7 (``"required": false`` inside a
+property, a Draft 3 habit seen in public integrations) validates exactly as
+the reference validates it: ``jsonschema.Draft7Validator(schema)`` without
+``check_schema``. The fast engine refuses to compile such a schema, so it
+always goes to jsonschema. Refused at compile time is only what nothing can
+validate with: a schema that is neither an object nor a boolean, or a
+``type`` naming no JSON type (jsonschema raises on every instance). When
+jsonschema itself raises on an instance (``"required": false`` on an
+object), the ``ConfigurationError`` names the schema. ``schema_problems``
+lists every departure from Draft 7, for ``apiary check``'s warnings.
+
 Both are imported when first needed, not with the SDK: ``jsonschema`` costs
 ~130 ms to import and is needed only on a failure.
 """
@@ -21,8 +32,8 @@ Both are imported when first needed, not with the SDK: ``jsonschema`` costs
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._errors import ConfigurationError, ValidationError
 
@@ -86,19 +97,75 @@ def _compile_fast(schema: Any) -> Any | None:
         return None
 
 
+# Keywords whose value maps names to schemas or lists: in a path through a
+# schema, the part after one of them is a name, not a keyword.
+_NAMING = frozenset({"properties", "patternProperties", "definitions", "dependencies"})
+# Where a wrong value makes jsonschema raise on every instance, not answer.
+_UNUSABLE = frozenset({"type"})
+
+
+class SchemaProblem(NamedTuple):
+    """One way a schema departs from strict Draft 7."""
+
+    pointer: str  # JSON pointer to the offending value, inside the schema ("" for the schema itself)
+    keyword: str | None  # the keyword holding it; None for the schema itself
+    message: str  # jsonschema's text
+
+
+def schema_problems(schema: Any) -> list[SchemaProblem]:
+    """Every error ``check_schema`` could raise for ``schema`` (it raises only
+    the first), in document order; empty for a valid Draft 7 schema."""
+    import jsonschema
+
+    meta = jsonschema.Draft7Validator(
+        jsonschema.Draft7Validator.META_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    errors = sorted(meta.iter_errors(schema), key=lambda error: [str(part) for part in error.absolute_path])
+    return [SchemaProblem(_pointer(error.absolute_path), _keyword(error.absolute_path), error.message)
+            for error in errors]
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _keyword(path: Iterable[Any]) -> str | None:
+    """The last keyword on ``path`` (skipping property names and indexes)."""
+    keyword: str | None = None
+    skip = False
+    for part in path:
+        if skip or isinstance(part, int):
+            skip = False
+            continue
+        keyword = str(part)
+        skip = keyword in _NAMING
+    return keyword
+
+
+def _refuse_unusable(schema: Any) -> None:
+    """Raise for a schema nothing can validate with (see the module's docstring)."""
+    if not isinstance(schema, (Mapping, bool)):
+        raise ValueError(f"{schema!r} is not an object or a boolean")
+    for problem in schema_problems(schema):
+        if problem.keyword in _UNUSABLE:
+            raise ValueError(f"{problem.message} (at {problem.pointer})")
+
+
 class CompiledSchema:
     """One JSON Schema, ready to validate many instances."""
 
-    __slots__ = ("schema", "_fast", "_full")
+    __slots__ = ("schema", "where", "_fast", "_full")
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, where: str = "schema") -> None:
         self.schema = schema
+        self.where = where
         self._fast = _compile_fast(schema)
         self._full: jsonschema.Draft7Validator | None = None
         if self._fast is None:
-            # A schema the fast engine must not or cannot run, or an invalid
-            # one: the latter must fail now, loudly.
-            self._full_validator().check_schema(schema)
+            # A schema the fast engine must not or cannot run (invalid Draft 7
+            # among them): jsonschema runs it, as the reference does, unless
+            # nothing could.
+            _refuse_unusable(schema)
 
     def _full_validator(self) -> jsonschema.Draft7Validator:
         if self._full is None:
@@ -115,13 +182,19 @@ class CompiledSchema:
                     return []
             except (ValueError, TypeError, OverflowError):
                 pass  # a Python value with no JSON equivalent: let jsonschema judge
-        return sorted(self._full_validator().iter_errors(instance), key=lambda error: list(error.path))
+        try:
+            return sorted(self._full_validator().iter_errors(instance), key=lambda error: list(error.path))
+        except Exception as error:  # a schema that is not Draft 7, on an instance it cannot judge
+            kind = type(error).__qualname__
+            kind = kind if type(error).__module__ == "builtins" else f"{type(error).__module__}.{kind}"
+            raise ConfigurationError(f"The {self.where} cannot be evaluated: {kind}: {error}") from None
 
 
 def compile_schema(schema: Any, where: str) -> CompiledSchema:
-    """Compile ``schema``; an invalid one raises ``ConfigurationError`` naming ``where``."""
+    """Compile ``schema``; one nothing can validate with raises
+    ``ConfigurationError`` naming ``where``."""
     try:
-        return CompiledSchema(schema)
+        return CompiledSchema(schema, where)
     except Exception as error:
         reason = getattr(error, "message", None) or str(error)
         raise ConfigurationError(f"The {where} is not a valid JSON Schema: {reason}") from None

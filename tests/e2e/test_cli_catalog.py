@@ -169,6 +169,7 @@ def test_check_json(apiary):
         "source": "entry point echo = apiary_test_echo",
         "ok": True,
         "problems": [],
+        "warnings": [],
     }
     assert reports["keyed"][0]["ok"] is True
     for name in ("broken", "nohandler", "dup"):

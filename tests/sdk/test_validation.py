@@ -98,23 +98,76 @@ async def test_each_integration_has_its_own_schemas(config_dict, make_integratio
 # ---- invalid schemas ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "schema",
-    [
-        {"type": "nope"},
-        {"type": "object", "required": "name"},
-        {"type": "string", "minLength": -1},
-        {"type": "object", "properties": []},
-        {"type": "string", "pattern": "(("},
-    ],
-)
-async def test_invalid_input_schema_is_configuration_error_naming_action(config_dict, make_integration, schema):
-    config_dict["actions"]["greet"]["input_schema"] = schema
+async def test_a_schema_naming_an_unknown_type_is_configuration_error_naming_action(config_dict, make_integration):
+    # jsonschema raises UnknownType on every instance: nothing could ever validate.
+    config_dict["actions"]["greet"]["input_schema"] = {"type": "nope"}
     integration = make_integration(config_dict)
     register_echo(integration)
     with pytest.raises(ConfigurationError, match="'greet'") as caught:
         await integration.execute_action("greet", {"name": "x"}, ExecutionContext(auth=VALID_AUTH))
     assert "input_schema" in str(caught.value)
+
+
+def reference_message(schema, instance):
+    """The reference SDK's VALIDATION_ERROR message: Draft7Validator(schema)
+    without check_schema, one line per error."""
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(instance), key=lambda error: list(error.path))
+    return "".join(f"{list(error.schema_path)}, {error.message},\n " for error in errors)
+
+
+DRAFT3_PROPERTY = {"type": "object", "properties": {"name": {"type": "string", "required": False}}}
+NOT_STRICTLY_DRAFT7 = [
+    # (id, schema, instance): schemas the reference accepts though check_schema would not
+    ("draft3-required-false-valid", DRAFT3_PROPERTY, {"name": "x"}),
+    ("draft3-required-false-invalid", DRAFT3_PROPERTY, {"name": 5}),
+    ("draft3-required-true", {"type": "object", "properties": {"name": {"type": "string", "required": True}}}, {}),
+    ("required-a-string", {"type": "object", "required": "name"}, {"name": "x"}),
+    ("negative-minLength", {"type": "object", "properties": {"name": {"type": "string", "minLength": -1}}},
+     {"name": ""}),
+    ("bad-pattern-not-reached", {"type": "object", "properties": {"n": {"type": "integer", "pattern": "(("}}},
+     {"n": 5}),
+]
+
+
+@pytest.mark.parametrize("schema, instance", [case[1:] for case in NOT_STRICTLY_DRAFT7],
+                         ids=[case[0] for case in NOT_STRICTLY_DRAFT7])
+async def test_schema_not_strictly_draft7_validates_as_the_reference(config_dict, make_integration, schema, instance):
+    config_dict["actions"]["greet"]["input_schema"] = schema
+    integration = make_integration(config_dict)
+    integration.compile_schemas()  # no ConfigurationError: the reference never checks the schema
+    register_echo(integration)
+    result = await integration.execute_action("greet", instance, ExecutionContext(auth=VALID_AUTH))
+    expected = reference_message(schema, instance)
+    if expected:
+        assert result.type == ResultType.VALIDATION_ERROR
+        assert result.result["message"] == expected
+    else:
+        assert result.type == ResultType.ACTION
+
+
+async def test_auth_fields_with_a_draft3_required_false_validate_as_the_reference(config_dict, make_integration):
+    # Seen in a public integration: a Draft 3 habit inside auth.fields.
+    fields = {"type": "object", "required": ["api_key"],
+              "properties": {"api_key": {"type": "string", "required": False}, "region": {"required": False}}}
+    config_dict["auth"]["fields"] = fields
+    integration = make_integration(config_dict)
+    integration.compile_schemas()
+    register_echo(integration)
+    ok = await integration.execute_action("greet", {"name": "x"}, ExecutionContext(auth={"api_key": "k"}))
+    assert ok.type == ResultType.ACTION
+    missing = await integration.execute_action("greet", {"name": "x"}, ExecutionContext(auth={"region": "eu"}))
+    assert missing.type == ResultType.VALIDATION_ERROR
+    assert missing.result["message"] == reference_message(fields, {"region": "eu"})
+
+
+async def test_a_schema_jsonschema_cannot_evaluate_is_configuration_error_naming_it(config_dict, make_integration):
+    # The reference raises jsonschema's own TypeError here; ours names the schema.
+    config_dict["actions"]["greet"]["input_schema"] = {"type": "object", "required": False}
+    integration = make_integration(config_dict)
+    register_echo(integration)
+    with pytest.raises(ConfigurationError) as caught:
+        await integration.execute_action("greet", {"name": "x"}, ExecutionContext(auth=VALID_AUTH))
+    assert str(caught.value).startswith("The input_schema of action 'greet' cannot be evaluated: TypeError: ")
 
 
 async def test_invalid_output_schema_is_configuration_error_naming_action(config_dict, make_integration):

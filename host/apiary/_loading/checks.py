@@ -1,7 +1,8 @@
 """``apiary check``: is every installed integration sound?
 
 For each integration: its config.json against the published schema
-(``config/integration.schema.json``), every schema in it valid Draft 7, its
+(``config/integration.schema.json``), every schema in it valid Draft 7 (a
+warning when not: the reference SDK validates with it all the same), its
 module importable, a handler for every declared action and trigger and no
 handler for an undeclared one. Problems are collected, never raised, so one
 bad integration does not hide the next; and ``Host.check`` imports them in
@@ -29,6 +30,8 @@ class CheckReport:
     id: str
     source: str
     problems: list[str] = field(default_factory=list)
+    # Worth fixing, never a failure: ``ok`` ignores them.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -45,9 +48,10 @@ def _location(path: Any) -> str:
 
 
 def _schemas(config: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Every schema of config.json, with the JSON pointer to it."""
     auth = config.get("auth")
     if isinstance(auth, Mapping) and "fields" in auth:
-        yield "auth.fields", auth["fields"]
+        yield "/auth/fields", auth["fields"]
     for section in ("actions", "polling_triggers"):
         definitions = config.get(section)
         if not isinstance(definitions, Mapping):
@@ -56,23 +60,30 @@ def _schemas(config: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             if isinstance(definition, Mapping):
                 for role in ("input_schema", "output_schema"):
                     if role in definition:
-                        yield f"{section}.{name}.{role}", definition[role]
+                        escaped = str(name).replace("~", "~0").replace("/", "~1")
+                        yield f"/{section}/{escaped}/{role}", definition[role]
 
 
 def _check_config(config: Mapping[str, Any]) -> list[str]:
     from jsonschema import Draft7Validator
-    from jsonschema.exceptions import SchemaError
 
-    problems = [
+    return [
         f"config.json {_location(error.absolute_path)}: {error.message}"
         for error in Draft7Validator(_config_schema()).iter_errors(config)
     ]
-    for where, schema in _schemas(config):
-        try:
-            Draft7Validator.check_schema(schema)
-        except SchemaError as error:
-            problems.append(f"config.json {where} is not a valid JSON Schema: {error.message}")
-    return problems
+
+
+def _schema_warnings(config: Mapping[str, Any], path: Any) -> list[str]:
+    """A warning per departure from Draft 7 of a schema in config.json (the
+    SDK's own list: what it refuses outright fails the import instead)."""
+    from autohive_integrations_sdk._validation import schema_problems
+
+    return [
+        f"{path}: {pointer}{problem.pointer}: {problem.keyword or 'the schema'!r} is not valid Draft 7 "
+        f"({problem.message}); validated as the reference SDK does, without checking the schema"
+        for pointer, schema in _schemas(config)
+        for problem in schema_problems(schema)
+    ]
 
 
 def handler_problems(registry: Registry, record: IntegrationRecord) -> list[str]:
@@ -109,6 +120,7 @@ def check_record(registry: Registry, record: IntegrationRecord, verdict: Verdict
         report.problems.append(record.reason or "config.json could not be read")
         return report
     report.problems += _check_config(record.config)
+    report.warnings += _schema_warnings(record.config, record.found.config_path or "config.json")
     report.problems += list(verdict.problems) if verdict is not None else handler_problems(registry, record)
     return report
 

@@ -175,8 +175,15 @@ def _dependencies(path: Path) -> list[str]:
     such a requirement would make the wheel uninstallable, and only the host
     ever reads the entry point, so whoever loads the package has it already.
     """
-    found = [_dependency(line, f"{path}, line {number}") for number, line in _logical_lines(path)]
-    return list(dict.fromkeys([_OUR_SDK, *found]))
+    return list(dict.fromkeys([_OUR_SDK, *folder_requirements(path)]))
+
+
+def folder_requirements(path: Path) -> list[str]:
+    """The requirements file ``path`` (none if it is absent) as plain
+    requirements, the reference SDK mapped to ours. A line holding a pip
+    option, a URL or a path, or that does not parse, is a PackagingError
+    naming the file and the line. Shared by ``apiary package`` and ``deps``."""
+    return [_dependency(line, f"{path}, line {number}") for number, line in _logical_lines(path)]
 
 
 def _logical_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -146,7 +146,7 @@ def _import_module(found: Discovered) -> Any:
         if isinstance(error, SyntaxError) and error.filename:
             where = f" ({error.filename}, line {error.lineno})"
         elif isinstance(error, ModuleNotFoundError) and found.folder and (found.folder / "requirements.txt").is_file():
-            where = f" (are the folder's requirements installed? pip install -r {found.folder / 'requirements.txt'})"
+            where = f" (are the folder's requirements installed? apiary deps {found.folder})"
         raise LoadError(f"import of {found.module} failed: {_describe(error)}{where}") from None
 
 

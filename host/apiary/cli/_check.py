@@ -1,6 +1,7 @@
 """``apiary check``: every installed integration checked, each problem
-printed, a non-zero exit when there is any; and the servers' refusal to
-start on a config that names what is not installed."""
+printed, a non-zero exit when there is any; warnings (schemas that are not
+strictly Draft 7) printed as ``warn`` lines, never failing the check; and the
+servers' refusal to start on a config that names what is not installed."""
 
 from __future__ import annotations
 
@@ -29,18 +30,23 @@ def run_check(args: argparse.Namespace) -> int:
     configure_logging(host)
     reports = host.check()
     if args.json:
-        rows = [{"id": r.id, "source": r.source, "ok": r.ok, "problems": r.problems} for r in reports]
+        rows = [{"id": r.id, "source": r.source, "ok": r.ok, "problems": r.problems, "warnings": r.warnings}
+                for r in reports]
         print(to_json(rows, pretty=sys.stdout.isatty()))
     else:
         for report in reports:
             print(f"{'ok  ' if report.ok else 'FAIL'} {report.id}")
             for problem in report.problems:
                 print(f"     - {problem}")
+            for warning in report.warnings:
+                print(f"     warn {warning}")
         from .._loading.config_checks import CONFIG_REPORT
 
         integrations = [report for report in reports if report.id != CONFIG_REPORT]
         bad = sum(not report.ok for report in integrations)
-        print(f"{len(integrations)} integrations checked, {bad} with problems")
+        warned = sum(len(report.warnings) for report in reports)
+        warnings = f", {warned} warnings" if warned else ""
+        print(f"{len(integrations)} integrations checked, {bad} with problems{warnings}")
     return EXIT_OK if all(report.ok for report in reports) else EXIT_ACTION_ERROR
 
 

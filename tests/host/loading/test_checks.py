@@ -50,7 +50,8 @@ def test_config_json_against_the_published_schema(make_package):
     assert "bad name!" in problems
 
 
-def test_schema_that_is_not_valid_draft7(make_package):
+def test_schema_that_is_not_valid_draft7_is_a_warning_naming_file_pointer_and_keyword(make_package):
+    # The reference SDK validates with such schemas (it never checks them): a warning, not a failure.
     config = simple_config(
         actions={
             "ping": {
@@ -61,17 +62,37 @@ def test_schema_that_is_not_valid_draft7(make_package):
         }
     )
     module = make_package.make(config, PING_CODE)
-    report = report_of(Registry([StaticSource([make_package.discovered("draft", module)])]), "draft")
-    problems = "\n".join(report.problems)
-    assert "actions.ping.input_schema is not a valid JSON Schema" in problems
-    assert "actions.ping.output_schema is not a valid JSON Schema" in problems
+    discovered = make_package.discovered("draft", module)
+    report = report_of(Registry([StaticSource([discovered])]), "draft")
+    assert report.ok, report.problems
+    assert report.problems == []
+    where = discovered.config_path
+    assert report.warnings == [
+        f"{where}: /actions/ping/input_schema/properties/n/minimum: 'minimum' is not valid Draft 7 "
+        "('zero' is not of type 'number'); validated as the reference SDK does, without checking the schema",
+        f"{where}: /actions/ping/output_schema/required: 'required' is not valid Draft 7 "
+        "('n' is not of type 'array'); validated as the reference SDK does, without checking the schema",
+    ]
 
 
 def test_auth_fields_schema_is_checked(make_package):
-    config = simple_config(auth={"type": "custom", "fields": {"type": "object", "required": "api_key"}})
+    config = simple_config(auth={"type": "custom", "fields": {
+        "type": "object", "properties": {"api_key": {"type": "string", "required": False}}}})
     module = make_package.make(config, PING_CODE)
     report = report_of(Registry([StaticSource([make_package.discovered("authf", module)])]), "authf")
-    assert any("auth.fields is not a valid JSON Schema" in problem for problem in report.problems)
+    assert report.ok, report.problems
+    [warning] = report.warnings
+    assert warning.endswith(": /auth/fields/properties/api_key/required: 'required' is not valid Draft 7 "
+                            "(False is not of type 'array'); validated as the reference SDK does, "
+                            "without checking the schema")
+
+
+def test_a_schema_nothing_can_validate_with_is_still_a_failure(make_package):
+    config = simple_config(actions={"ping": {"description": "x", "input_schema": {"type": "objekt"}}})
+    module = make_package.make(config, PING_CODE)
+    report = report_of(Registry([StaticSource([make_package.discovered("unusable", module)])]), "unusable")
+    assert not report.ok
+    assert any("not a valid JSON Schema" in problem and "'objekt'" in problem for problem in report.problems)
 
 
 def test_unreadable_config_json_is_reported(make_package):

@@ -257,7 +257,7 @@ async def test_a_missing_dependency_points_at_the_folders_requirements(tmp_path)
     async with folder_host(tmp_path) as host:
         message = (await host.call("needy", "ping")).result["message"]
     assert "No module named 'a_package_nobody_installed'" in message
-    assert f"pip install -r {tmp_path / 'needy' / 'requirements.txt'}" in message
+    assert f"apiary deps {tmp_path / 'needy'}" in message
 
 
 async def test_eager_loading_imports_every_folder_at_start():
