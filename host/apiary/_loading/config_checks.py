@@ -7,7 +7,9 @@ selection entries that name no installed integration or action. Each
 problem names its dotted key (or flag) and the close alternatives.
 
 One function, ``config_problems``, used by ``apiary check`` (through
-``Host.check``, as the ``(host config)`` report) and by the servers at start.
+``Host.check``, as the ``(host config)`` report) and, through
+``require_sound_config``, by every way a server starts (``apiary serve``,
+``apiary mcp``, the gunicorn factories).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._config import HostConfig
+from .._exceptions import ConfigError
 from .registry import Registry
 
 CONFIG_REPORT = "(host config)"  # the id of the config's own report in ``apiary check``
@@ -119,3 +122,15 @@ def config_problems(
         entries = list(given) if given else list(configured)
         problems += _selection_problems(f"--{key}" if flag else f"mcp.{key}", entries, registry, flag)
     return problems
+
+
+def require_sound_config(
+    config: HostConfig, registry: Registry, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> None:
+    """``ConfigError`` naming every mistake of ``config`` against ``registry``
+    (``include``/``exclude``: ``apiary mcp``'s flags), before a server starts."""
+    problems = config_problems(config, registry, include, exclude)
+    if problems:
+        mistakes = "\n  ".join(problems)
+        where = f"the host config ({config.source}) or flags"
+        raise ConfigError(f"cannot start: {where} do not match what is installed:\n  {mistakes}")

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import UsageError
+from .._exceptions import ConfigError, UsageError
 from .._faces.encoding import to_json
 from .._faces.outcomes import EXIT_ACTION_ERROR, EXIT_OK
 from ._common import build_host, configure_logging
@@ -53,10 +53,9 @@ def run_check(args: argparse.Namespace) -> int:
 def refuse_unsound_config(host: Host, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
     """A usage error naming every config mistake against what is installed
     (``include``/``exclude``: ``apiary mcp``'s flags), before a server starts."""
-    from .._loading.config_checks import config_problems
+    from .._loading.config_checks import require_sound_config
 
-    problems = config_problems(host.config, host.registry, include, exclude)
-    if problems:
-        mistakes = "\n  ".join(problems)
-        where = f"the host config ({host.config.source}) or flags"
-        raise UsageError(f"cannot start: {where} do not match what is installed:\n  {mistakes}")
+    try:
+        require_sound_config(host.config, host.registry, include, exclude)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None

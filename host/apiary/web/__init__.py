@@ -26,7 +26,8 @@ from aiohttp import web
 from .._config import HostConfig, load_config
 from .._faces.access import listening_token, resolve_token
 from .._faces.process import run
-from .app import build_app
+from .._loading.config_checks import require_sound_config
+from .app import HOST_KEY, build_app
 from .running import capped_runner, run_server
 
 
@@ -34,7 +35,10 @@ def create_app(config: HostConfig | None = None) -> web.Application:
     """The application on ``config`` (default: ``$APIARY_CONFIG`` or the
     shipped defaults); the factory gunicorn's aiohttp worker calls."""
     config = config or load_config()
-    return build_app(config, resolve_token(config))
+    app = build_app(config, resolve_token(config))
+    # The rule of every start: a config naming what is not installed is refused.
+    require_sound_config(config, app[HOST_KEY].registry)
+    return app
 
 
 async def create_runner() -> web.AppRunner:
