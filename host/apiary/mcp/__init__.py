@@ -59,10 +59,10 @@ async def serve(
     sock = None
     if http:
         from .._faces.access import listening_token
-        from .._faces.listening import listening_socket
+        from .._faces.listening import bound_socket
 
         token = listening_token(host.config, bind)  # AccessError when it may not listen there
-        sock = listening_socket(bind, port)  # AccessError when it cannot: before anything starts
+        sock = bound_socket(bind, port)  # AccessError when it cannot: before anything starts
         port = sock.getsockname()[1]  # the one the system picked for port 0
     async with host:
         face = McpFace(host, select_tools(host, include, exclude))

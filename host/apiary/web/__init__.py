@@ -25,7 +25,7 @@ from aiohttp import web
 
 from .._config import HostConfig, load_config
 from .._faces.access import listening_token, resolve_token
-from .._faces.listening import listening_socket
+from .._faces.listening import bound_socket
 from .._faces.process import run
 from .app import build_app
 from .running import capped_runner, run_server
@@ -53,7 +53,7 @@ def serve(config: HostConfig, host: str | None = None, port: int | None = None) 
     bind = host or config.serve.host
     token = listening_token(config, bind)
     listen_port = config.serve.port if port is None else port
-    sock = listening_socket(bind, listen_port)
+    sock = bound_socket(bind, listen_port)
     listen_port = sock.getsockname()[1]  # the one the system picked for port 0
     note = "" if token else " (no token configured: loopback only)"
     print(f"apiary: serving on http://{bind}:{listen_port}{note}", file=sys.stderr, flush=True)
