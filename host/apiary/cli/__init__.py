@@ -20,14 +20,31 @@ running (see ``apiary._faces.process``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from .._faces.process import EXIT_WAIT, leave_within
+from .._faces.process import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_WAIT, leave_within
 from .._version import __version__
 from ._environment import EXIT_FOREIGN_SDK, sdk_problem
 
 __all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that a closed stdout under ``--help`` or
+    ``--version`` raises (argparse ignores it), so that ``main`` ends the
+    command as any other whose output cannot be written."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            try:
+                (file or sys.stderr).write(message)
+            except BrokenPipeError:
+                raise
+            except (AttributeError, OSError):  # as argparse: e.g. no stderr at all
+                pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
     # In the order ``apiary --help`` lists them.
     groups = (_catalog, _calls, _servers, _package, _deps, _check)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="apiary",
         description="Run many API integrations in one process.",
         epilog="Run 'apiary COMMAND --help' for a command's options.",
@@ -52,28 +69,70 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``apiary`` console script; with ``argv`` (a caller
-    in the same process) the process is left alone when the command is done."""
+    in the same process) the process is left alone when the command is done.
+
+    A closed stdout (``apiary list | head``) ends any command quietly with
+    ``EXIT_BROKEN_PIPE``, also when only the final flush finds it closed."""
+    code: int = 1  # what Python exits with when an exception escapes
+    try:
+        code = _command(argv)
+    except SystemExit as done:  # argparse's --help and --version, a usage error
+        code = done.code if isinstance(done.code, int) else 0 if done.code is None else 1
+        if _stdout_flushed():
+            raise
+        code = _stdout_closed()
+    except BrokenPipeError:
+        code = _stdout_closed()
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    else:
+        if not _stdout_flushed():
+            code = _stdout_closed()
+    finally:
+        if argv is None:  # the process's own command: its end is near
+            leave_within(EXIT_WAIT, code)
+    return code
+
+
+def _command(argv: Sequence[str] | None) -> int:
     problem = sdk_problem()
     if problem is not None:
         sys.stderr.write(f"apiary: error: {problem}\n")
         return EXIT_FOREIGN_SDK
     # Imported once the SDK is known to be ours: the outcome table reads it.
     from .._exceptions import UsageError
-    from .._faces.outcomes import EXIT_OK, EXIT_USAGE
+    from .._faces.outcomes import EXIT_USAGE
 
     parser = _parser()
     args = parser.parse_args(argv)
-    code: int = 1  # what Python exits with when an exception escapes
     try:
-        code = args.handler(args)
-        return code
+        code: int = args.handler(args)
     except UsageError as error:
-        code = EXIT_USAGE
         parser.exit(EXIT_USAGE, f"apiary: error: {error}\n")
-    except KeyboardInterrupt:
-        code = 130
-        return code
+    return code
+
+
+def _stdout_flushed() -> bool:
+    """Flush stdout now (not in the interpreter's final flush, where a
+    closed pipe is an ``Exception ignored`` message and exit 120)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return False
+    return True
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout is gone: what is left to write goes to devnull
+    (Python docs, "Note on SIGPIPE"), and the command ends with
+    ``EXIT_BROKEN_PIPE``, as a shell reports a tool that SIGPIPE ended."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file (a caller's StringIO): nothing to redirect
+        return EXIT_BROKEN_PIPE
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
     finally:
-        if argv is None:  # the process's own command: its end is near
-            leave_within(EXIT_WAIT, code)
-    return EXIT_OK
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
