@@ -2,14 +2,12 @@
 
 One module per group of commands, each adding its own subcommands:
 ``_catalog`` (list, show), ``_calls`` (call, account), ``_check``,
-``_servers`` (serve, mcp), ``_package``, ``_deps``. Exit codes of ``call`` and
-``account`` come from the faces' shared outcome table
-(``apiary._faces.outcomes``): 0 for a result, 1 for an action error the
-integration returned, 3 for a validation error (inputs, auth or output), 4
-for a host error (unknown integration or action, broken integration,
-credentials, upstream failure, handler exception, timeout). 2 is a usage
-error: bad flags, unreadable JSON, an invalid host config, an environment
-whose SDK is not Apiary's (``_environment``: checked before every command).
+``_servers`` (serve, mcp), ``_package``, ``_deps``. Every command's exit
+codes are in one table, ``_exits`` (``call`` and ``account`` take theirs
+from the faces' outcome table, ``apiary._faces.outcomes``), which ends
+``apiary --help``; 2 is a usage error for every command (bad flags,
+unreadable JSON, an invalid host config, an environment whose SDK is not
+Apiary's: ``_environment``, checked before every command).
 
 Run as the console script (``main()`` without arguments: the process's own
 command line), the process ends within ``EXIT_WAIT`` (0.5 s) of the command
@@ -51,16 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     # Imported here, after the SDK check: the commands import the SDK.
     from . import _calls, _catalog, _check, _deps, _package, _servers
     from ._common import common_options
+    from ._exits import exit_codes_text
 
     # In the order ``apiary --help`` lists them.
     groups = (_catalog, _calls, _servers, _package, _deps, _check)
     parser = _Parser(
         prog="apiary",
         description="Run many API integrations in one process.",
-        epilog="Run 'apiary COMMAND --help' for a command's options.",
+        epilog=f"Run 'apiary COMMAND --help' for a command's options.\n\n{exit_codes_text()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the table as it is
     )
     parser.add_argument("--version", action="version", version=f"apiary {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, help="one of:")
     common = common_options()
     for module in groups:
         module.register(commands, common)

@@ -14,8 +14,7 @@ __all__ = ["COMMAND_EXIT_CODES", "COMMON_EXIT_CODES", "command_exit_codes", "exi
 
 # What every command may exit with, besides its own.
 COMMON_EXIT_CODES: Mapping[int, str] = {
-    EXIT_USAGE: "usage error (bad flags or input, an invalid host config, a port it cannot listen on, "
-    "an SDK that is not Apiary's)",
+    EXIT_USAGE: "usage error (bad flags or input, an invalid host config, a port it cannot listen on, a foreign SDK)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
     EXIT_BROKEN_PIPE: "stdout closed early (e.g. | head)",
 }
@@ -45,8 +44,11 @@ def command_exit_codes(command: str) -> str:
 
 
 def exit_codes_text() -> str:
-    """The table: one line per command, then what every command may exit with."""
+    """The table: one line per command, then what any command may exit with."""
     width = max(map(len, COMMAND_EXIT_CODES)) + 2
     rows = [f"  {command:<{width}}{_codes(codes)}" for command, codes in COMMAND_EXIT_CODES.items()]
-    common = [f"  {'every':<{width}}{code} {meaning}" for code, meaning in COMMON_EXIT_CODES.items()]
+    common = [
+        f"  {'' if index else 'any':<{width}}{code} {meaning}"
+        for index, (code, meaning) in enumerate(COMMON_EXIT_CODES.items())
+    ]
     return "exit codes:\n" + "\n".join([*rows, *common]) + "\n"
