@@ -42,6 +42,7 @@ from .._calls.results import ErrorKind
 __all__ = [
     "EXIT_ACTION_ERROR",
     "EXIT_HOST_ERROR",
+    "EXIT_MEANINGS",
     "EXIT_OK",
     "EXIT_USAGE",
     "EXIT_VALIDATION_ERROR",
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_ACTION_ERROR, EXIT_USAGE, EXIT_VALIDATION_ERROR, EXIT_HOST_ERROR = 0, 1, 2, 3, 4
-_EXIT_MEANINGS = {
+EXIT_MEANINGS: Mapping[int, str] = {
     EXIT_OK: "result",
     EXIT_ACTION_ERROR: "action error",
     EXIT_USAGE: "usage error",
@@ -126,4 +127,4 @@ def outcome_for(envelope: Mapping[str, Any]) -> Outcome:
 
 def exit_code_table() -> str:
     """The exit codes in words, for ``--help``: ``0 result, 1 action error, ...``."""
-    return ", ".join(f"{code} {meaning}" for code, meaning in _EXIT_MEANINGS.items())
+    return ", ".join(f"{code} {meaning}" for code, meaning in EXIT_MEANINGS.items())

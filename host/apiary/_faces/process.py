@@ -30,6 +30,12 @@ from typing import Any, TypeVar
 # threads it would wait for are abandoned.
 EXIT_WAIT = 0.5
 
+# Exit statuses of an interrupted command (Ctrl-C) and of one whose stdout
+# was closed before its output was written (``apiary list | head``): as a
+# shell reports a tool that SIGINT or SIGPIPE ended (git, cat), 128 + signal.
+EXIT_INTERRUPTED = 128 + 2
+EXIT_BROKEN_PIPE = 128 + 13
+
 T = TypeVar("T")
 
 

@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
     # What a call takes besides its inputs (call and account share it).
     calling = argparse.ArgumentParser(add_help=False)
-    calling.add_argument("integration", metavar="ID")
-    calling.add_argument("--auth", metavar="JSON|@FILE", help="credentials to use instead of the configured ones")
+    calling.add_argument("integration", metavar="ID", help="the integration's id (see 'apiary list')")
+    calling.add_argument(
+        "--auth",
+        metavar="JSON|@FILE|@-",
+        help="credentials to use instead of the configured ones: inline JSON, @FILE, or @- to read stdin",
+    )
     calling.add_argument(
         "--retries",
         type=_retries,
@@ -37,13 +41,26 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "call",
         parents=[common, calling],
         help="run one action and print its result as JSON",
-        description=f"Run one action and print its result as JSON. Exit codes: {exit_code_table()}.",
+        description="Run one action and print its result as JSON (logs on stderr). "
+        f"Exit codes: {exit_code_table()}.",
     )
-    call.add_argument("action", metavar="ACTION")
-    call.add_argument("--input", metavar="JSON|@FILE", default="{}", help="the action's inputs (default {})")
+    call.add_argument("action", metavar="ACTION", help="the action's name (see 'apiary show ID')")
+    call.add_argument(
+        "--input",
+        metavar="JSON|@FILE|@-",
+        default="{}",
+        help="the action's inputs: inline JSON, @FILE to read a file, or @- to read stdin, "
+        "e.g. echo '{\"q\": 1}' | apiary call ID ACTION --input @- (default {})",
+    )
     call.set_defaults(handler=run_call)
 
-    account = commands.add_parser("account", parents=[common, calling], help="whose account the credentials belong to")
+    account = commands.add_parser(
+        "account",
+        parents=[common, calling],
+        help="whose account the credentials belong to",
+        description="Print whose account the credentials belong to, as JSON (the integration's "
+        f"connected-account handler). Exit codes: {exit_code_table()}.",
+    )
     account.set_defaults(handler=run_call)
 
 

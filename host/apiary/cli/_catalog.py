@@ -21,7 +21,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser("show", parents=[common], help="one integration: actions, schemas, triggers, auth")
-    show.add_argument("integration", metavar="ID")
+    show.add_argument("integration", metavar="ID", help="the integration's id (see 'apiary list')")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.add_argument(
         "--eager", action="store_true", help="import it first, to report load failures and unavailable actions"

@@ -12,6 +12,7 @@ from typing import Any
 
 from .._exceptions import PackagingError, UsageError
 from .._faces.outcomes import EXIT_ACTION_ERROR, EXIT_OK
+from ._exits import command_exit_codes
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -21,8 +22,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Install the requirements.txt of each FOLDER into this environment with pip "
         "(its progress shown). autohive-integrations-sdk is met by Apiary's own SDK (apiary-sdk), so the "
         "reference SDK is never installed over it; a line pip would read as an option, a URL or a path is "
-        "refused with its file and line. Exit codes: 0 installed (or nothing to install), "
-        "1 pip failed, 2 bad input.",
+        "refused with its file and line. "
+        f"Exit codes: {command_exit_codes('deps')}, 2 bad input.",
     )
     deps.add_argument("folders", metavar="FOLDER", nargs="+", type=Path, help="a folder integration's directory")
     deps.add_argument("--dry-run", action="store_true", help="print the pip command instead of running it")

@@ -8,6 +8,7 @@ from typing import Any
 
 from .._exceptions import PackagingError, UsageError
 from .._faces.outcomes import EXIT_OK
+from ._exits import command_exit_codes
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -16,7 +17,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         help="build an sdist and a wheel of a folder integration",
         description="Build a pip-installable sdist and wheel (apiary-integration-ID) of a folder integration: "
         "its files untouched, an apiary.integrations entry point, requirements.txt as dependencies. "
-        "Exit codes: 0 built, 2 bad input.",
+        f"Exit codes: {command_exit_codes('package')}, 2 bad input.",
     )
     package.add_argument("folder", metavar="DIR", help="the folder holding config.json and the entry point")
     package.add_argument("--out", metavar="DIST_DIR", default="dist", help="where to write them (default ./dist)")

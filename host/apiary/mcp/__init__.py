@@ -56,17 +56,21 @@ async def serve(
     from .server import McpFace, run_http, run_stdio
 
     token = None
+    sock = None
     if http:
         from .._faces.access import listening_token
+        from .._faces.listening import bound_socket
 
         token = listening_token(host.config, bind)  # AccessError when it may not listen there
+        sock = bound_socket(bind, port)  # AccessError when it cannot: before anything starts
+        port = sock.getsockname()[1]  # the one the system picked for port 0
     async with host:
         face = McpFace(host, select_tools(host, include, exclude))
         log = get_logger("apiary.mcp")
         log.info("mcp_started", transport="http" if http else "stdio", tools=len(face.tools))
-        if http:
+        if sock is not None:
             print(f"apiary: MCP (streamable HTTP) on http://{bind}:{port}/mcp", file=sys.stderr, flush=True)
-            await run_http(face, bind, port, token)
+            await run_http(face, bind, port, token, sock)
         else:
             await run_stdio(face)
 

@@ -12,6 +12,7 @@ message an LLM can act on, never a protocol error.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -185,8 +186,11 @@ class _BearerGuard:
         await self.app(scope, receive, send)
 
 
-async def run_http(face: McpFace, bind: str, port: int, token: str | None = None) -> None:
-    """Serve the streamable HTTP transport with uvicorn until SIGTERM/SIGINT,
+async def run_http(
+    face: McpFace, bind: str, port: int, token: str | None = None, sock: socket.socket | None = None
+) -> None:
+    """Serve the streamable HTTP transport with uvicorn (on ``sock`` when
+    given: bound to ``bind:port`` already) until SIGTERM/SIGINT,
     then drain like ``apiary serve``: still listening (a client may need
     ``tools/list`` to read a result), new tool calls refused, those in
     flight given the grace period and answered as cut off if still running
@@ -237,7 +241,7 @@ async def run_http(face: McpFace, bind: str, port: int, token: str | None = None
         timeout_graceful_shutdown=1,
     )
     try:
-        await _Server(config).serve()
+        await _Server(config).serve(sockets=[sock] if sock else None)
     finally:
         for task in stopping:
             task.cancel()

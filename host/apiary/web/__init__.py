@@ -25,6 +25,7 @@ from aiohttp import web
 
 from .._config import HostConfig, load_config
 from .._faces.access import listening_token, resolve_token
+from .._faces.listening import bound_socket
 from .._faces.process import run
 from .._loading.config_checks import require_sound_config
 from .app import HOST_KEY, build_app
@@ -51,13 +52,16 @@ async def create_runner() -> web.AppRunner:
 
 def serve(config: HostConfig, host: str | None = None, port: int | None = None) -> None:
     """Run the server until SIGTERM/SIGINT, then drain for the grace period
-    (done at most 1.5 s after it; see ``running``)."""
+    (done at most 1.5 s after it; see ``running``). The port is bound
+    before anything is announced or started: AccessError if it cannot be."""
     bind = host or config.serve.host
     token = listening_token(config, bind)
     listen_port = config.serve.port if port is None else port
+    sock = bound_socket(bind, listen_port)
+    listen_port = sock.getsockname()[1]  # the one the system picked for port 0
     note = "" if token else " (no token configured: loopback only)"
     print(f"apiary: serving on http://{bind}:{listen_port}{note}", file=sys.stderr, flush=True)
-    run(run_server(build_app(config, token), config, bind, listen_port))
+    run(run_server(build_app(config, token), config, bind, listen_port, sock))
 
 
 __all__ = ["create_app", "create_runner", "serve"]

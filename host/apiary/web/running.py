@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from typing import Any
 
 from aiohttp import web
@@ -61,9 +62,12 @@ def capped_runner(app: web.Application, config: HostConfig) -> web.AppRunner:
     return _Runner(app, max_connections(config), access_log=None, shutdown_timeout=CLOSE_WAIT / 4)
 
 
-async def run_server(app: web.Application, config: HostConfig, bind: str, port: int) -> None:
-    """Serve ``app`` on ``bind:port`` until SIGTERM/SIGINT, then drain (see
-    the module's docstring); AccessError when it cannot listen there."""
+async def run_server(
+    app: web.Application, config: HostConfig, bind: str, port: int, sock: socket.socket | None = None
+) -> None:
+    """Serve ``app`` on ``bind:port`` (on ``sock`` when given: bound there
+    already) until SIGTERM/SIGINT, then drain (see the module's docstring);
+    AccessError when it cannot listen there."""
     loop = asyncio.get_running_loop()
     drain = app[DRAIN_KEY]
     stop = asyncio.Event()
@@ -82,11 +86,14 @@ async def run_server(app: web.Application, config: HostConfig, bind: str, port: 
     try:
         await runner.setup()
         if not stop.is_set():
-            site = web.TCPSite(runner, bind, port, backlog=1024)
+            site: web.BaseSite = (
+                web.SockSite(runner, sock, backlog=1024) if sock else web.TCPSite(runner, bind, port, backlog=1024)
+            )
             try:
                 await site.start()
-            except OSError as error:
-                reason = os.strerror(error.errno) if error.errno else str(error)
+            except (OSError, OverflowError) as error:  # OverflowError: a port out of range
+                errno = getattr(error, "errno", None)
+                reason = os.strerror(errno) if errno else str(error)
                 raise AccessError(f"cannot listen on {bind}:{port}: {reason}") from None
             _log.info(
                 "serve_listening",
