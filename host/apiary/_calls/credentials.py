@@ -148,18 +148,19 @@ def credentials_problem(integration: Integration, integration_id: str, account: 
     except SDKValidationError as error:
         fields = ", ".join(repr(item["property"]) for item in error.errors if item.get("property")) or "its fields"
         if not auth:
-            return (
-                f"integration {integration_id!r} needs credentials ({fields}) and account {name!r} "
-                f"is not configured: add {table} to the host config, each secret as {{ env = \"VAR\" }}"
-            )
+            return _not_configured(integration_id, name, fields, table)
         details = "; ".join(f"{item['message']}" for item in error.errors) or str(error)
         return (
             f"the credentials of account {name!r} of integration {integration_id!r} are invalid "
             f"({details}): fix {table} or the environment variables it names"
         )
     if not auth and not _fields(declared) and str(declared.get("type", "")).lower() in _PLATFORM_AUTH_TYPES:
-        return (
-            f"integration {integration_id!r} needs credentials ('access_token') and account {name!r} "
-            f"is not configured: add {table} to the host config, each secret as {{ env = \"VAR\" }}"
-        )
+        return _not_configured(integration_id, name, "'access_token'", table)
     return None
+
+
+def _not_configured(integration_id: str, account: str, fields: str, table: str) -> str:
+    return (
+        f"integration {integration_id!r} needs credentials ({fields}) and account {account!r} "
+        f"is not configured: add {table} to the host config, each secret as {{ env = \"VAR\" }}"
+    )

@@ -71,6 +71,8 @@ class _Lane:
     # False when no plugin but the config could supply credentials and the
     # config names no account: the credentials hook would answer None.
     resolves_credentials: bool
+    max_response_bytes: int
+    max_retries: int
 
 
 class Router:
@@ -99,6 +101,8 @@ class Router:
                 logger=integration_logger(integration_id),
                 resolves_credentials=self._credential_plugins > 1
                 or bool(self.config.settings_for(integration_id).accounts),
+                max_response_bytes=self.config.max_response_bytes_for(integration_id),
+                max_retries=self.config.retries_for(integration_id),
             )
         return lane
 
@@ -256,7 +260,7 @@ class Router:
                 # would only open and close nothing; the context dies with the call.
                 context = ExecutionContext(
                     auth=auth or {},
-                    request_config=self._request_config(call.integration, request, remaining),
+                    request_config=self._request_config(lane, request, remaining),
                     metadata={"call_id": call.call_id, "integration": call.integration, "action": call.action},
                     logger=lane.logger,
                     session=lane.session,
@@ -284,18 +288,18 @@ class Router:
         finally:
             deadline.close()
 
-    def _request_config(self, integration_id: str, request: CallRequest, timeout: float) -> dict[str, Any]:
+    def _request_config(self, lane: _Lane, request: CallRequest, timeout: float) -> dict[str, Any]:
         """The call's ``request_config``. Retries: the call's own, else per
         origin ``[upstream_retries]`` over the integration's (or the pool's)
         ``max_retries``; a handler setting ``max_retries`` overrides them all."""
         config: dict[str, Any] = {
             "timeout": timeout,
-            "max_response_bytes": self.config.max_response_bytes_for(integration_id),
+            "max_response_bytes": lane.max_response_bytes,
         }
         if request.retries is not None:
             config["max_retries"] = request.retries
         else:
-            config["max_retries"] = self.config.retries_for(integration_id)
+            config["max_retries"] = lane.max_retries
             if self.config.upstream_retries:
                 config["retries_by_origin"] = self.config.upstream_retries
         return config
